@@ -1,0 +1,39 @@
+//! Ports of the NexTarget hexagon: the domain types the core speaks in and the
+//! traits every outbound adapter implements.
+//!
+//! With the `mocks` feature each trait also exports a mockall mock
+//! (`MockUserRepository`, `MockClock`, ...) for the core's tests and testers.
+
+pub mod clock;
+pub mod email;
+pub mod error;
+pub mod llm;
+pub mod password;
+pub mod refresh_tokens;
+pub mod tokens;
+pub mod user;
+pub mod users;
+
+pub use clock::Clock;
+pub use email::{Email, EmailError};
+pub use error::StoreError;
+pub use llm::{
+    ChatMessage, ChatRole, Completion, CompletionRequest, CompletionStream, LlmClient, LlmError,
+    StreamEvent, Usage,
+};
+pub use password::{PasswordHash, PasswordHasher};
+pub use refresh_tokens::{NewRefreshToken, RefreshTokenStore};
+pub use tokens::{AccessClaims, AccessTokenCodec, IssuedAccessToken, TokenError};
+pub use user::{NewUser, Provider, User, UserId};
+pub use users::UserRepository;
+
+#[cfg(feature = "mocks")]
+pub mod mocks {
+    //! mockall mocks of every port.
+    pub use crate::clock::MockClock;
+    pub use crate::llm::MockLlmClient;
+    pub use crate::password::MockPasswordHasher;
+    pub use crate::refresh_tokens::MockRefreshTokenStore;
+    pub use crate::tokens::MockAccessTokenCodec;
+    pub use crate::users::MockUserRepository;
+}
