@@ -1,1 +1,10 @@
+//! Outbound adapters of NexTarget: each module implements one or more ports
+//! of `nextarget-ports` on a real technology.
 
+pub mod clock;
+pub mod jwt;
+pub mod password;
+pub mod postgres;
+mod sql;
+pub mod sqlite;
+pub mod storage;

@@ -1,0 +1,57 @@
+//! SQLite storage: WAL mode, a busy timeout, foreign keys on, migrations from
+//! `migrations/sqlite`.
+
+mod refresh_tokens;
+mod users;
+
+use std::{str::FromStr, time::Duration};
+
+use sqlx::{
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    SqlitePool,
+};
+
+use crate::storage::StorageCloser;
+
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating it with `mode=rwc`) the database at `url`.
+    ///
+    /// # Errors
+    /// When the URL is malformed or the file cannot be opened.
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections.max(1))
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool })
+    }
+
+    /// Applies the pending migrations of `migrations/sqlite`.
+    ///
+    /// # Errors
+    /// When a migration fails or was changed after being applied.
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        sqlx::migrate!("../migrations/sqlite").run(&self.pool).await
+    }
+
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+#[async_trait::async_trait]
+impl StorageCloser for SqliteStore {
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

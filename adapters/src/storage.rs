@@ -1,0 +1,66 @@
+//! Picks the storage adapters from the scheme of `database.url`.
+
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use nextarget_ports::{RefreshTokenStore, UserRepository};
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::{postgres::PostgresStore, sqlite::SqliteStore};
+
+/// Every storage port, backed by one database.
+#[derive(Clone)]
+pub struct Storage {
+    pub users: Arc<dyn UserRepository>,
+    pub refresh_tokens: Arc<dyn RefreshTokenStore>,
+    /// Closes the pool (graceful shutdown).
+    pub closer: Arc<dyn StorageCloser>,
+}
+
+#[async_trait::async_trait]
+pub trait StorageCloser: Send + Sync {
+    async fn close(&self);
+}
+
+/// Connects to the database named by `url` (`sqlite:` or `postgres:`), runs
+/// its migrations, and returns the adapters on it.
+///
+/// # Errors
+/// When the scheme is unknown, the database cannot be reached or a migration
+/// fails.
+pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result<Storage> {
+    let url = url.expose_secret();
+    if url.starts_with("sqlite:") {
+        let store = Arc::new(
+            SqliteStore::connect(url, max_connections)
+                .await
+                .context("Failed to open the SQLite database")?,
+        );
+        store
+            .migrate()
+            .await
+            .context("Failed to migrate the SQLite database")?;
+        Ok(Storage {
+            users: store.clone(),
+            refresh_tokens: store.clone(),
+            closer: store,
+        })
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        let store = Arc::new(
+            PostgresStore::connect(url, max_connections)
+                .await
+                .context("Failed to connect to PostgreSQL")?,
+        );
+        store
+            .migrate()
+            .await
+            .context("Failed to migrate the PostgreSQL database")?;
+        Ok(Storage {
+            users: store.clone(),
+            refresh_tokens: store.clone(),
+            closer: store,
+        })
+    } else {
+        bail!("database.url must start with sqlite: or postgres:")
+    }
+}

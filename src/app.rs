@@ -1,0 +1,136 @@
+//! The composition root: reads the settings, builds the adapters they name,
+//! hands them to the core and the core to the HTTP layer.
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use anyhow::Context;
+use nextarget_adapters::{clock::SystemClock, jwt::JwtCodec, password::BcryptHasher, storage};
+use poem::{endpoint::BoxEndpoint, Server};
+use secrecy::SecretString;
+
+use crate::{
+    config::Settings,
+    core::{
+        auth::{AuthPolicy, AuthPorts, AuthService},
+        health::Readiness,
+    },
+    http::{self, HttpOptions, HttpServices, NoDelayAcceptor},
+};
+
+pub struct Application {
+    acceptor: NoDelayAcceptor,
+    port: u16,
+    endpoint: BoxEndpoint<'static>,
+    storage: storage::Storage,
+    shutdown_grace: Duration,
+}
+
+impl Application {
+    /// Connects and migrates the database, builds every adapter and binds
+    /// the listener (port 0: any free port, see [`Application::port`]).
+    ///
+    /// # Errors
+    /// When the database cannot be reached or migrated, or the address
+    /// cannot be bound.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let storage =
+            storage::connect(&settings.database.url, settings.database.max_connections).await?;
+        let jwt_secret = settings
+            .auth
+            .jwt_secret
+            .clone()
+            .unwrap_or_else(|| SecretString::from(String::new()));
+        let auth = Arc::new(AuthService::new(
+            AuthPorts {
+                users: storage.users.clone(),
+                refresh_tokens: storage.refresh_tokens.clone(),
+                hasher: Arc::new(BcryptHasher::new(settings.auth.bcrypt_cost)),
+                access_tokens: Arc::new(JwtCodec::new(
+                    &jwt_secret,
+                    settings.auth.access_token_ttl_secs,
+                )),
+                clock: Arc::new(SystemClock),
+            },
+            AuthPolicy {
+                refresh_token_ttl_secs: settings.auth.refresh_token_ttl_secs,
+            },
+        ));
+        let services = HttpServices {
+            auth,
+            readiness: Arc::new(Readiness::new(storage.users.clone())),
+        };
+        let endpoint = http::endpoint(
+            services,
+            &HttpOptions {
+                body_limit_bytes: settings.server.body_limit_bytes,
+                cors_origins: settings.server.cors_origins.clone(),
+            },
+        );
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        let acceptor = NoDelayAcceptor::bind(&address)
+            .await
+            .with_context(|| format!("Failed to listen on {address} (server.host, server.port)"))?;
+        let port = acceptor.local_port();
+        Ok(Self {
+            acceptor,
+            port,
+            endpoint,
+            storage,
+            shutdown_grace: Duration::from_secs(settings.server.shutdown_grace_secs),
+        })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then drains in-flight requests for up
+    /// to `server.shutdown_grace_secs` and closes the pools.
+    ///
+    /// # Errors
+    /// On an I/O failure of the listener.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `signal` completes, then shuts down gracefully.
+    ///
+    /// # Errors
+    /// On an I/O failure of the listener.
+    pub async fn run_until(self, signal: impl Future<Output = ()>) -> std::io::Result<()> {
+        let result = Server::new_with_acceptor(self.acceptor)
+            .run_with_graceful_shutdown(self.endpoint, signal, Some(self.shutdown_grace))
+            .await;
+        self.storage.closer.close().await;
+        tracing::info!("stopped");
+        result
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received, shutting down"),
+        () = terminate => tracing::info!("SIGTERM received, shutting down"),
+    }
+}

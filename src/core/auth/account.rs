@@ -1,0 +1,99 @@
+//! The bearer check of protected endpoints, and account deletion.
+
+use nextarget_ports::{User, UserId};
+
+use super::{AuthError, AuthService};
+
+impl AuthService {
+    /// The user an access token belongs to, checked on every request: a
+    /// token of a deleted user stops working at once.
+    ///
+    /// # Errors
+    /// `Unauthorized` for a bad or expired token or a user that is gone.
+    pub async fn authenticate(&self, access_token: &str) -> Result<User, AuthError> {
+        let now = self.ports.clock.now();
+        let claims = self
+            .ports
+            .access_tokens
+            .verify(access_token, now)
+            .map_err(|_| AuthError::Unauthorized)?;
+        self.ports
+            .users
+            .find_by_id(claims.user_id)
+            .await?
+            .ok_or(AuthError::Unauthorized)
+    }
+
+    /// Deletes the user with their refresh tokens and AI history.
+    ///
+    /// # Errors
+    /// `Unauthorized` when the user no longer exists.
+    pub async fn delete_account(&self, user_id: UserId) -> Result<(), AuthError> {
+        if self.ports.users.delete(user_id).await? {
+            tracing::info!(%user_id, "account deleted");
+            Ok(())
+        } else {
+            Err(AuthError::Unauthorized)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nextarget_ports::{AccessClaims, TokenError};
+    use uuid::Uuid;
+
+    use super::super::test_support::{local_user, Fixture};
+    use super::*;
+
+    #[tokio::test]
+    async fn a_valid_token_of_a_deleted_user_is_refused() {
+        let mut fx = Fixture::new();
+        let now = fx.now;
+        fx.access_tokens.expect_verify().returning(move |_, _| {
+            Ok(AccessClaims {
+                user_id: Uuid::now_v7(),
+                token_id: Uuid::now_v7(),
+                issued_at: now,
+                expires_at: now,
+            })
+        });
+        fx.users.expect_find_by_id().returning(|_| Ok(None));
+        let err = fx.service().authenticate("token").await.err();
+        assert!(matches!(err, Some(AuthError::Unauthorized)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn an_expired_token_is_refused_without_a_lookup() {
+        let mut fx = Fixture::new();
+        fx.access_tokens
+            .expect_verify()
+            .returning(|_, _| Err(TokenError::Expired));
+        fx.users.expect_find_by_id().never();
+        let err = fx.service().authenticate("token").await.err();
+        assert!(matches!(err, Some(AuthError::Unauthorized)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn a_valid_token_yields_its_user() {
+        let mut fx = Fixture::new();
+        let user = local_user("alice@example.com");
+        let id = user.id;
+        let now = fx.now;
+        fx.access_tokens.expect_verify().returning(move |_, _| {
+            Ok(AccessClaims {
+                user_id: id,
+                token_id: Uuid::now_v7(),
+                issued_at: now,
+                expires_at: now,
+            })
+        });
+        fx.users
+            .expect_find_by_id()
+            .returning(move |_| Ok(Some(user.clone())));
+        assert_eq!(
+            fx.service().authenticate("token").await.expect("user").id,
+            id
+        );
+    }
+}

@@ -1,0 +1,51 @@
+use nextarget_ports::StoreError;
+
+/// One invalid field of a request, reported back to the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    #[error("an account with this email already exists")]
+    EmailTaken,
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    /// Missing, malformed, tampered, expired or revoked access token, or its
+    /// user is gone.
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("storage unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+impl AuthError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AuthError::Validation(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<StoreError> for AuthError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Duplicate(_) => AuthError::EmailTaken,
+            StoreError::Unavailable(cause) => AuthError::Unavailable(cause),
+            StoreError::Unknown(cause) => AuthError::Unknown(cause),
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! Local sign-up and sign-in, sessions (access + refresh token), and the
+//! bearer check of protected endpoints.
+
+mod account;
+mod error;
+mod login;
+mod password_policy;
+mod refresh_token;
+mod register;
+mod session;
+
+use std::sync::Arc;
+
+use nextarget_ports::{AccessTokenCodec, Clock, PasswordHasher, RefreshTokenStore, UserRepository};
+
+pub use error::{AuthError, FieldError};
+pub use password_policy::{check_password, MAX_PASSWORD_BYTES, MIN_PASSWORD_BYTES};
+pub use session::Session;
+
+/// The ports the auth use cases need.
+#[derive(Clone)]
+pub struct AuthPorts {
+    pub users: Arc<dyn UserRepository>,
+    pub refresh_tokens: Arc<dyn RefreshTokenStore>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub access_tokens: Arc<dyn AccessTokenCodec>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Tunables of the auth use cases, from `auth.*`.
+#[derive(Debug, Clone)]
+pub struct AuthPolicy {
+    pub refresh_token_ttl_secs: u64,
+}
+
+pub struct AuthService {
+    ports: AuthPorts,
+    policy: AuthPolicy,
+}
+
+impl AuthService {
+    pub fn new(ports: AuthPorts, policy: AuthPolicy) -> Self {
+        Self { ports, policy }
+    }
+}
+
+#[cfg(test)]
+mod test_support;

@@ -1,0 +1,39 @@
+//! Opaque refresh tokens: 256 random bits, URL-safe base64 for the client,
+//! only their SHA-256 (hex) stored.
+
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// A new random token, as the client will hold it.
+pub(crate) fn generate() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What the store keeps instead of the token.
+pub(crate) fn hash(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_carry_256_bits_and_differ() {
+        let a = generate();
+        let b = generate();
+        assert_ne!(a, b);
+        assert_eq!(URL_SAFE_NO_PAD.decode(&a).expect("base64").len(), 32);
+    }
+
+    #[test]
+    fn the_hash_is_stable_hex_sha256() {
+        assert_eq!(hash("abc"), hash("abc"));
+        assert_eq!(hash("abc").len(), 64);
+        assert_ne!(hash("abc"), hash("abd"));
+    }
+}

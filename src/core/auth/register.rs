@@ -1,0 +1,142 @@
+//! Sign-up with email and password.
+
+use nextarget_ports::{Email, NewUser, Provider};
+use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
+
+use super::{check_password, AuthError, AuthService, FieldError, Session};
+
+impl AuthService {
+    /// Creates a local account and opens its first session.
+    ///
+    /// # Errors
+    /// `Validation` listing every bad field (missing or malformed email,
+    /// missing, short, long or guessable password); `EmailTaken` when a local
+    /// account already has this email, even when two sign-ups race.
+    pub async fn register_local(
+        &self,
+        email: Option<&str>,
+        password: Option<&SecretString>,
+    ) -> Result<Session, AuthError> {
+        let mut errors = Vec::new();
+        let email = match email.map(Email::parse) {
+            None => {
+                errors.push(FieldError::new("email", "is required"));
+                None
+            }
+            Some(Err(err)) => {
+                errors.push(FieldError::new("email", err.to_string()));
+                None
+            }
+            Some(Ok(email)) => Some(email),
+        };
+        match password {
+            None => errors.push(FieldError::new(
+                "password",
+                "is required for provider local",
+            )),
+            Some(password) => {
+                let hint = email.as_ref().map(Email::local_part).unwrap_or_default();
+                if let Err(err) = check_password(password.expose_secret(), &[hint]) {
+                    errors.push(err);
+                }
+            }
+        }
+        let (Some(email), Some(password), true) = (email, password, errors.is_empty()) else {
+            return Err(AuthError::Validation(errors));
+        };
+        // Spares a bcrypt round on the common duplicate; the unique index
+        // still decides when two sign-ups race.
+        if self
+            .ports
+            .users
+            .find_by_email(&email, Provider::Local)
+            .await?
+            .is_some()
+        {
+            return Err(AuthError::EmailTaken);
+        }
+        let password_hash = self.ports.hasher.hash(password).await?;
+        let user = self
+            .ports
+            .users
+            .create(&NewUser {
+                id: Uuid::now_v7(),
+                email,
+                provider: Provider::Local,
+                provider_subject: None,
+                password_hash: Some(password_hash),
+                created_at: self.ports.clock.now(),
+            })
+            .await?;
+        tracing::info!(user_id = %user.id, "local account created");
+        self.open_session(user).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nextarget_ports::{PasswordHash, StoreError};
+
+    use super::super::test_support::{secret, Fixture};
+    use super::*;
+
+    #[tokio::test]
+    async fn a_new_email_gets_an_account_and_a_session() {
+        let mut fx = Fixture::new();
+        fx.users.expect_find_by_email().returning(|_, _| Ok(None));
+        fx.hasher
+            .expect_hash()
+            .returning(|_| Ok(PasswordHash::new("$2b$04$hash".into())));
+        fx.users
+            .expect_create()
+            .withf(|u| u.email.as_str() == "alice@example.com" && u.provider == Provider::Local)
+            .returning(|u| Ok(u.clone().into()));
+        fx.expect_session_issued();
+        let session = fx
+            .service()
+            .register_local(
+                Some(" Alice@Example.com "),
+                Some(&secret("tundra-Velvet-93-orbit")),
+            )
+            .await
+            .expect("registered");
+        assert_eq!(session.user.email.as_str(), "alice@example.com");
+    }
+
+    #[tokio::test]
+    async fn every_bad_field_is_reported_at_once() {
+        let fx = Fixture::new();
+        let err = fx
+            .service()
+            .register_local(Some("not-an-email"), Some(&secret("short")))
+            .await
+            .err();
+        let Some(AuthError::Validation(fields)) = err else {
+            panic!("expected a validation error, got {err:?}");
+        };
+        let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(names, ["email", "password"]);
+    }
+
+    #[tokio::test]
+    async fn a_race_lost_at_the_unique_index_is_email_taken() {
+        let mut fx = Fixture::new();
+        fx.users.expect_find_by_email().returning(|_, _| Ok(None));
+        fx.hasher
+            .expect_hash()
+            .returning(|_| Ok(PasswordHash::new("$2b$04$hash".into())));
+        fx.users
+            .expect_create()
+            .returning(|_| Err(StoreError::Duplicate("users_email_provider")));
+        let err = fx
+            .service()
+            .register_local(
+                Some("bob@example.com"),
+                Some(&secret("tundra-Velvet-93-orbit")),
+            )
+            .await
+            .err();
+        assert!(matches!(err, Some(AuthError::EmailTaken)), "{err:?}");
+    }
+}

@@ -1,0 +1,6 @@
+//! The use cases. This module depends on `nextarget_ports` and plain
+//! libraries only: never on poem, sqlx, reqwest, redis or the adapters
+//! (a test in tests/ enforces it).
+
+pub mod auth;
+pub mod health;

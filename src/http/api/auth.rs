@@ -1,0 +1,77 @@
+use std::sync::Arc;
+
+use poem::web::Data;
+use poem_openapi::{payload::Json, ApiResponse, OpenApi};
+use secrecy::SecretString;
+
+use super::ApiTags;
+use crate::core::auth::{AuthError, AuthService};
+use crate::http::{
+    api_error::{doc, ApiError},
+    problem::Problem,
+    schemas::{LoginRequest, ProviderName, RegisterRequest, TokenResponse},
+};
+
+pub struct AuthApi;
+
+#[derive(ApiResponse)]
+pub enum Registered {
+    /// Account created and signed in.
+    #[oai(status = 201)]
+    Created(Json<TokenResponse>),
+    /// Google only: that Google account already existed; signed in.
+    #[oai(status = 200)]
+    SignedIn(Json<TokenResponse>),
+}
+
+type RegisterErrors =
+    ApiError<{ doc::BODY | doc::UNAUTHORIZED | doc::CONFLICT | doc::UNAVAILABLE }>;
+type LoginErrors =
+    ApiError<{ doc::BODY | doc::UNAUTHORIZED | doc::TOO_MANY_REQUESTS | doc::UNAVAILABLE }>;
+
+#[OpenApi(tag = "ApiTags::Auth")]
+impl AuthApi {
+    /// Sign up with email and password (`provider: local`).
+    ///
+    /// Errors: 409 `email_taken`; 422 `validation_error` (bad email, missing
+    /// or weak password, password over 72 bytes, missing id_token).
+    #[oai(path = "/auth/register", method = "post")]
+    async fn register(
+        &self,
+        body: Json<RegisterRequest>,
+        service: Data<&Arc<AuthService>>,
+    ) -> Result<Registered, RegisterErrors> {
+        let body = body.0;
+        match body.provider.unwrap_or(ProviderName::Local) {
+            ProviderName::Local => {
+                let password = body.password.map(SecretString::from);
+                let session = service
+                    .register_local(body.email.as_deref(), password.as_ref())
+                    .await?;
+                Ok(Registered::Created(Json(session.into())))
+            }
+            ProviderName::Google | ProviderName::Facebook => {
+                Err(Problem::from(AuthError::invalid(
+                    "provider",
+                    "sign-up with this provider goes through /auth/{provider}/start",
+                ))
+                .into())
+            }
+        }
+    }
+
+    /// Sign in with email and password.
+    ///
+    /// Errors: 401 `invalid_credentials` (the same for an unknown email and a
+    /// wrong password); 429 `too_many_attempts`.
+    #[oai(path = "/auth/login", method = "post")]
+    async fn login(
+        &self,
+        body: Json<LoginRequest>,
+        service: Data<&Arc<AuthService>>,
+    ) -> Result<Json<TokenResponse>, LoginErrors> {
+        let password = SecretString::from(body.0.password);
+        let session = service.login(&body.0.email, &password).await?;
+        Ok(Json(session.into()))
+    }
+}

@@ -1,0 +1,64 @@
+use std::sync::Arc;
+
+use poem::web::Data;
+use poem_openapi::{payload::Json, ApiResponse, Object, OpenApi};
+
+use super::ApiTags;
+use crate::core::health::Readiness;
+
+pub struct HealthApi;
+
+#[derive(Object)]
+pub struct Status {
+    /// `ok`, or `unavailable` on `/ready` when a dependency is down.
+    pub status: String,
+    /// Per dependency: `ok` or `unavailable`.
+    #[oai(skip_serializing_if_is_empty)]
+    pub checks: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(ApiResponse)]
+pub enum ReadyResponse {
+    /// Every dependency answers.
+    #[oai(status = 200)]
+    Ready(Json<Status>),
+    /// A dependency does not answer.
+    #[oai(status = 503)]
+    NotReady(Json<Status>),
+}
+
+#[OpenApi(tag = "ApiTags::Operations")]
+impl HealthApi {
+    /// Liveness: 200 while the process runs.
+    #[oai(path = "/health", method = "get")]
+    async fn health(&self) -> Json<Status> {
+        Json(Status {
+            status: "ok".into(),
+            checks: Default::default(),
+        })
+    }
+
+    /// Readiness: 200 when the database (and Redis, when configured) answer.
+    #[oai(path = "/ready", method = "get")]
+    async fn ready(&self, readiness: Data<&Arc<Readiness>>) -> ReadyResponse {
+        let report = readiness.check().await;
+        let all_ok = report.iter().all(|(_, ok)| *ok);
+        let status = Status {
+            status: if all_ok { "ok" } else { "unavailable" }.into(),
+            checks: report
+                .into_iter()
+                .map(|(name, ok)| {
+                    (
+                        name.to_owned(),
+                        if ok { "ok" } else { "unavailable" }.to_owned(),
+                    )
+                })
+                .collect(),
+        };
+        if all_ok {
+            ReadyResponse::Ready(Json(status))
+        } else {
+            ReadyResponse::NotReady(Json(status))
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Middleware around every route, outermost first: request id and access
+//! log, problem conversion, CORS, body limit.
+
+mod body_limit;
+mod catch;
+mod cors;
+mod request_id;
+
+pub use body_limit::BodyLimit;
+pub use catch::{problem_for, ProblemErrors};
+pub use cors::cors;
+pub use request_id::{RequestId, RequestIdAndLog};

@@ -1,0 +1,67 @@
+//! Gives every request an id (the caller's `x-request-id` when sane, else a
+//! new UUID v7), a tracing span carrying it, the `x-request-id` response
+//! header, and one log line when it completes.
+
+use std::time::Instant;
+
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use tracing::Instrument;
+use uuid::Uuid;
+
+pub const HEADER: &str = "x-request-id";
+
+/// The id of the request being served, in the request's extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+pub struct RequestIdAndLog;
+
+impl<E: Endpoint> Middleware<E> for RequestIdAndLog {
+    type Output = RequestIdEndpoint<E>;
+
+    fn transform(&self, ep: E) -> Self::Output {
+        RequestIdEndpoint { inner: ep }
+    }
+}
+
+pub struct RequestIdEndpoint<E> {
+    inner: E,
+}
+
+fn incoming_id(req: &Request) -> Option<String> {
+    let value = req.headers().get(HEADER)?.to_str().ok()?;
+    let sane = !value.is_empty()
+        && value.len() <= 128
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    sane.then(|| value.to_owned())
+}
+
+impl<E: Endpoint> Endpoint for RequestIdEndpoint<E> {
+    type Output = Response;
+
+    async fn call(&self, mut req: Request) -> Result<Self::Output> {
+        let id = incoming_id(&req).unwrap_or_else(|| Uuid::now_v7().to_string());
+        req.extensions_mut().insert(RequestId(id.clone()));
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        let span = tracing::info_span!("request", request_id = %id, %method, %path);
+        let started = Instant::now();
+        let result = self.inner.call(req).instrument(span.clone()).await;
+        let mut resp = match result {
+            Ok(resp) => resp.into_response(),
+            Err(err) => super::problem_for(err).into_response(),
+        };
+        let _enter = span.enter();
+        tracing::info!(
+            status = resp.status().as_u16(),
+            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request completed"
+        );
+        if let Ok(value) = id.parse() {
+            resp.headers_mut().insert(HEADER, value);
+        }
+        Ok(resp)
+    }
+}

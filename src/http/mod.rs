@@ -1,0 +1,88 @@
+//! The inbound HTTP adapter: poem-openapi operations, the bearer scheme,
+//! error mapping, and the middleware stack. Nothing outside this module
+//! knows poem.
+
+mod api;
+mod api_error;
+mod error_map;
+mod listener;
+mod middleware;
+mod problem;
+mod schemas;
+mod security;
+
+use std::sync::Arc;
+
+use poem::{endpoint::make_sync, web::Html, EndpointExt, IntoEndpoint, Route};
+use poem_openapi::OpenApiService;
+
+pub use listener::NoDelayAcceptor;
+pub use middleware::RequestId;
+pub use problem::Problem;
+
+use crate::core::{auth::AuthService, health::Readiness};
+use api::{AuthApi, HealthApi, UsersApi};
+
+/// What the handlers need, handed over by the composition root.
+#[derive(Clone)]
+pub struct HttpServices {
+    pub auth: Arc<AuthService>,
+    pub readiness: Arc<Readiness>,
+}
+
+/// HTTP settings the middleware needs.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    pub body_limit_bytes: usize,
+    pub cors_origins: Vec<String>,
+}
+
+type Apis = (HealthApi, AuthApi, UsersApi);
+
+fn openapi_service() -> OpenApiService<Apis, ()> {
+    OpenApiService::new(
+        (HealthApi, AuthApi, UsersApi),
+        "NexTarget API",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description(
+        "Backend of the NexTarget coaching app: accounts, an LLM proxy and a coaching \
+         orchestrator. Errors are application/problem+json (RFC 9457) with a stable `code`.",
+    )
+}
+
+/// The OpenAPI 3 document, as served at `/openapi.json`.
+pub fn openapi_json() -> String {
+    openapi_service().spec()
+}
+
+/// Every route with its middleware, ready to serve.
+pub fn endpoint(
+    services: HttpServices,
+    options: &HttpOptions,
+) -> poem::endpoint::BoxEndpoint<'static> {
+    let api = openapi_service();
+    let spec = api.spec();
+    let docs = api.swagger_ui_html();
+    let routes = Route::new()
+        .at(
+            "/openapi.json",
+            make_sync(move |_| {
+                poem::Response::builder()
+                    .content_type("application/json")
+                    .body(spec.clone())
+            }),
+        )
+        .at("/docs", make_sync(move |_| Html(docs.clone())))
+        .nest("/", api)
+        .with(middleware::BodyLimit::new(options.body_limit_bytes))
+        .with_if(
+            middleware::cors(&options.cors_origins).is_some(),
+            middleware::cors(&options.cors_origins).unwrap_or_default(),
+        )
+        .with(middleware::ProblemErrors)
+        .data(services.auth)
+        .data(services.readiness)
+        .with(middleware::RequestIdAndLog);
+    routes.into_endpoint().boxed()
+}

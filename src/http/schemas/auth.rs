@@ -1,0 +1,60 @@
+use poem_openapi::Object;
+use secrecy::ExposeSecret;
+
+use super::{ProviderName, UserBody};
+use crate::core::auth::Session;
+
+/// Sign-up. `local` needs `email` and `password`; `google` needs the
+/// `id_token` the app got from Google's SDK.
+#[derive(Object)]
+pub struct RegisterRequest {
+    /// Required for `local`; trimmed and compared case-insensitively.
+    #[oai(validator(max_length = 320))]
+    pub email: Option<String>,
+    /// Required for `local`: 8 to 72 UTF-8 bytes, not too guessable.
+    #[oai(validator(max_length = 1024))]
+    pub password: Option<String>,
+    /// `local` when absent.
+    pub provider: Option<ProviderName>,
+    /// Required for `google`.
+    #[oai(validator(max_length = 8192))]
+    pub id_token: Option<String>,
+}
+
+/// Sign-in with email and password.
+#[derive(Object)]
+pub struct LoginRequest {
+    #[oai(validator(max_length = 320))]
+    pub email: String,
+    #[oai(validator(max_length = 1024))]
+    pub password: String,
+    /// Accepted and ignored, for the v0.1 app.
+    #[oai(deprecated)]
+    pub provider: Option<String>,
+}
+
+/// A signed-in session.
+#[derive(Object)]
+pub struct TokenResponse {
+    /// HS256 JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Always `bearer`.
+    pub token_type: String,
+    /// Seconds until `access_token` expires.
+    pub expires_in: u64,
+    /// Opaque; exchange it at `/auth/refresh`.
+    pub refresh_token: String,
+    pub user: UserBody,
+}
+
+impl From<Session> for TokenResponse {
+    fn from(s: Session) -> Self {
+        Self {
+            access_token: s.access_token.expose_secret().to_owned(),
+            token_type: "bearer".into(),
+            expires_in: s.expires_in_secs,
+            refresh_token: s.refresh_token.expose_secret().to_owned(),
+            user: UserBody::from(&s.user),
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Request and response bodies of the REST API.
+
+mod auth;
+mod user;
+
+pub use auth::{LoginRequest, RegisterRequest, TokenResponse};
+pub use user::{ProviderName, UserBody};

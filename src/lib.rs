@@ -1,0 +1,11 @@
+//! NexTarget server: a hexagonal backend for a mobile coaching app.
+//!
+//! - [`core`]: the use cases, speaking only to the ports of `nextarget-ports`;
+//! - [`http`]: the inbound REST adapter (poem-openapi);
+//! - [`app`]: the composition root that wires adapters chosen by [`config`].
+
+pub mod app;
+pub mod config;
+pub mod core;
+pub mod http;
+pub mod telemetry;
