@@ -63,7 +63,7 @@ pub fn problem_for(err: poem::Error) -> Problem {
         });
     }
     if let Some(e) = err.downcast_ref::<ParseParamError>() {
-        return verification_failure(&e.name, &e.reason).unwrap_or_else(|| {
+        return verification_failure(e.name, &e.reason).unwrap_or_else(|| {
             Problem::bad_request(format!("invalid parameter `{}`: {}", e.name, e.reason))
         });
     }

@@ -1,0 +1,203 @@
+//! `spawn_app`: the whole server on a random port with a fresh database of
+//! its own, SQLite always, PostgreSQL when `NEXTARGET_TEST_POSTGRES_URL` is set
+//! (and required when `CI=true`).
+
+use std::sync::Arc;
+
+use nextarget::{app::Application, config};
+use reqwest::{Client, Response};
+use serde_json::{json, Value};
+use sqlx::{Connection, Executor, PgConnection};
+use tempfile::TempDir;
+use uuid::Uuid;
+
+pub const STRONG_PASSWORD: &str = "tundra-Velvet-93-orbit";
+pub const TEST_JWT_SECRET: &str = "test-only-secret-0123456789-0123456789";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database of the test's own.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<Arc<TempDir>>,
+}
+
+/// A fresh database on `backend`, or `None` (with the reason printed) when
+/// PostgreSQL is not configured outside CI.
+pub async fn test_database(backend: Backend) -> Option<TestDb> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+            Some(TestDb {
+                url,
+                _dir: Some(Arc::new(dir)),
+            })
+        }
+        Backend::Postgres => {
+            let Ok(admin_url) = std::env::var("NEXTARGET_TEST_POSTGRES_URL") else {
+                assert!(
+                    std::env::var("CI").as_deref() != Ok("true"),
+                    "CI=true but NEXTARGET_TEST_POSTGRES_URL is unset: PostgreSQL tests must run in CI"
+                );
+                eprintln!(
+                    "skipped: NEXTARGET_TEST_POSTGRES_URL is unset, PostgreSQL tests not run"
+                );
+                return None;
+            };
+            let name = format!("nextarget_test_{}", Uuid::new_v4().simple());
+            let mut admin = PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
+                panic!("cannot reach PostgreSQL at NEXTARGET_TEST_POSTGRES_URL: {e}")
+            });
+            admin
+                .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+                .await
+                .expect("create test database");
+            let mut url =
+                url::Url::parse(&admin_url).expect("NEXTARGET_TEST_POSTGRES_URL is a URL");
+            url.set_path(&name);
+            Some(TestDb {
+                url: url.to_string(),
+                _dir: None,
+            })
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+
+    pub client: Client,
+    pub db: TestDb,
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, &[]).await
+}
+
+/// Starts the server with the `test` settings plus `overrides`.
+pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, &str)]) -> Option<TestApp> {
+    let db = test_database(backend).await?;
+    let mut all = vec![
+        ("database.url", db.url.as_str()),
+        ("database.max_connections", "5"),
+    ];
+    all.extend_from_slice(overrides);
+    let settings = config::load_for_tests(&all).expect("test settings");
+    let app = Application::build(settings).await.expect("server builds");
+    let port = app.port();
+    tokio::spawn(app.run_until(std::future::pending()));
+    Some(TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+
+        client: Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        db,
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_raw(&self, path: &str, body: &'static str) -> Response {
+        self.client
+            .post(self.url(path))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_with_token(&self, path: &str, token: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn register(&self, email: &str, password: &str) -> Response {
+        self.post_json(
+            "/auth/register",
+            &json!({"email": email, "password": password, "provider": "local"}),
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post_json(
+            "/auth/login",
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    /// Registers a fresh user and returns its `TokenResponse`.
+    pub async fn signed_up_user(&self) -> Value {
+        let email = format!("user-{}@example.com", Uuid::new_v4().simple());
+        let resp = self.register(&email, STRONG_PASSWORD).await;
+        assert_eq!(resp.status(), 201);
+        resp.json().await.expect("token response")
+    }
+}
+
+/// Reads a problem+json response, checking its shape.
+pub async fn problem(resp: Response, status: u16, code: &str) -> Value {
+    assert_eq!(resp.status().as_u16(), status, "status");
+    assert!(
+        resp.headers().contains_key("x-request-id"),
+        "x-request-id header"
+    );
+    let content_type = resp.headers()["content-type"]
+        .to_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = resp.json().await.expect("problem body");
+    assert_eq!(body["code"], code, "code in {body}");
+    assert_eq!(body["status"], status, "status in {body}");
+    assert_eq!(body["type"], "about:blank");
+    assert!(
+        body["title"].is_string() && body["detail"].is_string(),
+        "{body}"
+    );
+    body
+}
+
+/// Runs each named `async fn(Backend)` on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            })+
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::helpers::Backend::Postgres).await
+            })+
+        }
+    };
+}
