@@ -22,16 +22,14 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use async_trait::async_trait;
 use futures::StreamExt;
-use nextarget_ports::llm::{
-    Completion, CompletionRequest, CompletionStream, LlmClient, LlmError, StreamEvent,
-};
+use nextarget_ports::llm::{Completion, CompletionRequest, CompletionStream, LlmClient, LlmError};
 use rand::Rng;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, RETRY_AFTER};
 use reqwest::{Response, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::mistral_wire::{parse_completion, Step, StreamState, WireRequest};
-use super::sse::SseDecoder;
+use super::mistral_stream::sse_completion_stream;
+use super::mistral_wire::{parse_completion, WireRequest};
 
 /// Settings of [`MistralClient`].
 pub struct MistralConfig {
@@ -220,71 +218,10 @@ impl LlmClient for MistralClient {
         let resp = tokio::time::timeout(self.timeout, self.send_ok(&body))
             .await
             .unwrap_or(Err(LlmError::Timeout))?;
-        let reader = StreamReader {
-            body: resp.bytes_stream().boxed(),
-            decoder: SseDecoder::new(),
-            state: StreamState::new(&request.model),
-            pending: std::collections::VecDeque::new(),
-            idle: self.timeout,
-            finished: false,
-        };
-        Ok(futures::stream::unfold(reader, StreamReader::next).boxed())
-    }
-}
-
-type Item = Result<StreamEvent, LlmError>;
-
-/// Reads the SSE body chunk by chunk, with an idle timeout between chunks.
-struct StreamReader<B> {
-    body: futures::stream::BoxStream<'static, reqwest::Result<B>>,
-    decoder: SseDecoder,
-    state: StreamState,
-    pending: std::collections::VecDeque<Item>,
-    idle: Duration,
-    finished: bool,
-}
-
-impl<B: AsRef<[u8]>> StreamReader<B> {
-    async fn next(mut self) -> Option<(Item, Self)> {
-        loop {
-            if let Some(item) = self.pending.pop_front() {
-                return Some((item, self));
-            }
-            if self.finished {
-                return None;
-            }
-            let mut out = Vec::new();
-            match tokio::time::timeout(self.idle, self.body.next()).await {
-                Err(_) => {
-                    out.push(Err(LlmError::Timeout));
-                    self.finished = true;
-                }
-                Ok(Some(Err(e))) => {
-                    out.push(Err(map_transport(&e)));
-                    self.finished = true;
-                }
-                Ok(Some(Ok(bytes))) => {
-                    for event in self.decoder.push(bytes.as_ref()) {
-                        if let Step::End = self.state.on_event(&event, &mut out) {
-                            self.finished = true;
-                            break;
-                        }
-                    }
-                }
-                Ok(None) => {
-                    for event in self.decoder.finish() {
-                        if let Step::End = self.state.on_event(&event, &mut out) {
-                            self.finished = true;
-                            break;
-                        }
-                    }
-                    if !self.finished {
-                        out.push(self.state.on_eof());
-                        self.finished = true;
-                    }
-                }
-            }
-            self.pending.extend(out);
-        }
+        let body = resp
+            .bytes_stream()
+            .map(|chunk| chunk.map_err(|e| map_transport(&e)))
+            .boxed();
+        Ok(sse_completion_stream(body, &request.model, self.timeout))
     }
 }

@@ -2,6 +2,7 @@
 //! [`fake::FakeLlm`], a deterministic local stand-in for development and tests.
 
 mod fake_advice;
+mod mistral_stream;
 mod mistral_wire;
 mod sse;
 
