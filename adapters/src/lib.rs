@@ -3,6 +3,7 @@
 
 pub mod clock;
 pub mod jwt;
+pub mod llm;
 pub mod password;
 pub mod postgres;
 mod sql;

@@ -1,0 +1,10 @@
+//! Outbound LLM adapters: [`mistral::MistralClient`] for the real provider and
+//! [`fake::FakeLlm`], a deterministic local stand-in for development and tests.
+
+mod fake_advice;
+mod mistral_stream;
+mod mistral_wire;
+mod sse;
+
+pub mod fake;
+pub mod mistral;
