@@ -4,12 +4,20 @@
 use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context;
-use nextarget_adapters::{clock::SystemClock, jwt::JwtCodec, password::BcryptHasher, storage};
+use nextarget_adapters::{
+    clock::SystemClock,
+    jwt::JwtCodec,
+    password::BcryptHasher,
+    rate_limit::{FallbackLimiter, MemoryLimiter, RedisLimiter},
+    storage,
+};
+use nextarget_ports::RateLimiter;
 use poem::{endpoint::BoxEndpoint, Server};
+use secrecy::ExposeSecret;
 use secrecy::SecretString;
 
 use crate::{
-    config::Settings,
+    config::{RateLimitBackend, Settings},
     core::{
         auth::{AuthPolicy, AuthPorts, AuthService},
         health::Readiness,
@@ -40,6 +48,7 @@ impl Application {
             .jwt_secret
             .clone()
             .unwrap_or_else(|| SecretString::from(String::new()));
+        let (limiter, shared_limiter) = rate_limiter(&settings)?;
         let auth = Arc::new(AuthService::new(
             AuthPorts {
                 users: storage.users.clone(),
@@ -50,6 +59,7 @@ impl Application {
                     settings.auth.access_token_ttl_secs,
                 )),
                 clock: Arc::new(SystemClock),
+                limiter: limiter.clone(),
             },
             AuthPolicy {
                 refresh_token_ttl_secs: settings.auth.refresh_token_ttl_secs,
@@ -57,7 +67,7 @@ impl Application {
         ));
         let services = HttpServices {
             auth,
-            readiness: Arc::new(Readiness::new(storage.users.clone())),
+            readiness: Arc::new(Readiness::new(storage.users.clone(), shared_limiter)),
         };
         let endpoint = http::endpoint(
             services,
@@ -105,6 +115,23 @@ impl Application {
         self.storage.closer.close().await;
         tracing::info!("stopped");
         result
+    }
+}
+
+/// The limiter `rate_limit.backend` names, and the same limiter again when
+/// it is shared (Redis), for readiness checks.
+fn rate_limiter(
+    settings: &Settings,
+) -> anyhow::Result<(Arc<dyn RateLimiter>, Option<Arc<dyn RateLimiter>>)> {
+    match (settings.rate_limit.backend, &settings.rate_limit.redis_url) {
+        (RateLimitBackend::Redis, Some(url)) => {
+            let redis = RedisLimiter::new(url.expose_secret(), "nextarget:")
+                .context("rate_limit.redis_url is not a valid Redis URL")?;
+            let limiter: Arc<dyn RateLimiter> =
+                Arc::new(FallbackLimiter::new(redis, MemoryLimiter::new()));
+            Ok((limiter.clone(), Some(limiter)))
+        }
+        _ => Ok((Arc::new(MemoryLimiter::new()), None)),
     }
 }
 

@@ -6,6 +6,7 @@ pub mod jwt;
 pub mod llm;
 pub mod password;
 pub mod postgres;
+pub mod rate_limit;
 mod sql;
 pub mod sqlite;
 pub mod storage;

@@ -7,8 +7,10 @@
 pub mod clock;
 pub mod email;
 pub mod error;
+pub mod interactions;
 pub mod llm;
 pub mod password;
+pub mod rate_limiter;
 pub mod refresh_tokens;
 pub mod tokens;
 pub mod user;
@@ -17,11 +19,13 @@ pub mod users;
 pub use clock::Clock;
 pub use email::{Email, EmailError};
 pub use error::StoreError;
+pub use interactions::{Interaction, InteractionKind, InteractionRepository, InteractionStatus};
 pub use llm::{
     ChatMessage, ChatRole, Completion, CompletionRequest, CompletionStream, LlmClient, LlmError,
     StreamEvent, Usage,
 };
 pub use password::{PasswordHash, PasswordHasher};
+pub use rate_limiter::{FailureCount, RateDecision, RateLimit, RateLimitError, RateLimiter};
 pub use refresh_tokens::{NewRefreshToken, RefreshTokenStore};
 pub use tokens::{AccessClaims, AccessTokenCodec, IssuedAccessToken, TokenError};
 pub use user::{NewUser, Provider, User, UserId};
@@ -31,8 +35,10 @@ pub use users::UserRepository;
 pub mod mocks {
     //! mockall mocks of every port.
     pub use crate::clock::MockClock;
+    pub use crate::interactions::MockInteractionRepository;
     pub use crate::llm::MockLlmClient;
     pub use crate::password::MockPasswordHasher;
+    pub use crate::rate_limiter::MockRateLimiter;
     pub use crate::refresh_tokens::MockRefreshTokenStore;
     pub use crate::tokens::MockAccessTokenCodec;
     pub use crate::users::MockUserRepository;

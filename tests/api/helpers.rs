@@ -68,6 +68,22 @@ pub async fn test_database(backend: Backend) -> Option<TestDb> {
     }
 }
 
+/// The Redis of the tests, or `None` (with the reason printed) when
+/// `NEXTARGET_TEST_REDIS_URL` is unset outside CI.
+pub fn redis_url() -> Option<String> {
+    match std::env::var("NEXTARGET_TEST_REDIS_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "CI=true but NEXTARGET_TEST_REDIS_URL is unset: Redis tests must run in CI"
+            );
+            eprintln!("skipped: NEXTARGET_TEST_REDIS_URL is unset, Redis tests not run");
+            None
+        }
+    }
+}
+
 pub struct TestApp {
     pub address: String,
 

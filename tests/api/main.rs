@@ -8,5 +8,6 @@ mod bad_input;
 mod cli;
 mod docs;
 mod helpers;
+mod rate_limiter_conformance;
 mod storage_conformance;
 mod users;

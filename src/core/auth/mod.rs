@@ -11,7 +11,9 @@ mod session;
 
 use std::sync::Arc;
 
-use nextarget_ports::{AccessTokenCodec, Clock, PasswordHasher, RefreshTokenStore, UserRepository};
+use nextarget_ports::{
+    AccessTokenCodec, Clock, PasswordHasher, RateLimiter, RefreshTokenStore, UserRepository,
+};
 
 pub use error::{AuthError, FieldError};
 pub use password_policy::{check_password, MAX_PASSWORD_BYTES, MIN_PASSWORD_BYTES};
@@ -25,6 +27,8 @@ pub struct AuthPorts {
     pub hasher: Arc<dyn PasswordHasher>,
     pub access_tokens: Arc<dyn AccessTokenCodec>,
     pub clock: Arc<dyn Clock>,
+    /// Counts failed sign-ins (brute-force backoff).
+    pub limiter: Arc<dyn RateLimiter>,
 }
 
 /// Tunables of the auth use cases, from `auth.*`.

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use nextarget_ports::{
     mocks::{
-        MockAccessTokenCodec, MockClock, MockPasswordHasher, MockRefreshTokenStore,
-        MockUserRepository,
+        MockAccessTokenCodec, MockClock, MockPasswordHasher, MockRateLimiter,
+        MockRefreshTokenStore, MockUserRepository,
     },
     AccessClaims, Email, IssuedAccessToken, PasswordHash, Provider, User,
 };
@@ -21,6 +21,7 @@ pub(super) struct Fixture {
     pub refresh_tokens: MockRefreshTokenStore,
     pub hasher: MockPasswordHasher,
     pub access_tokens: MockAccessTokenCodec,
+    pub limiter: MockRateLimiter,
 }
 
 impl Fixture {
@@ -34,6 +35,7 @@ impl Fixture {
             refresh_tokens: MockRefreshTokenStore::new(),
             hasher: MockPasswordHasher::new(),
             access_tokens: MockAccessTokenCodec::new(),
+            limiter: MockRateLimiter::new(),
         }
     }
 
@@ -71,6 +73,7 @@ impl Fixture {
                 hasher: Arc::new(self.hasher),
                 access_tokens: Arc::new(self.access_tokens),
                 clock: Arc::new(clock),
+                limiter: Arc::new(self.limiter),
             },
             AuthPolicy {
                 refresh_token_ttl_secs: 3600,

@@ -1,0 +1,104 @@
+//! Fail-soft limiting: when the shared store (Redis) does not answer, the
+//! limits still hold, per instance, from process memory.
+//!
+//! Why neither fail-open nor fail-closed: failing open would leave the LLM
+//! budget and the login backoff unguarded during an outage; failing closed
+//! would turn a Redis outage into a full outage of AI and login. Falling
+//! back to per-instance limits keeps both working, at worst N times looser
+//! with N instances. Each outage is logged, and `/ready` reports Redis as
+//! unavailable (through `ping`, which is never masked).
+
+use std::{
+    sync::atomic::{AtomicBool, Ordering},
+    time::Duration,
+};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use nextarget_ports::{FailureCount, RateDecision, RateLimit, RateLimitError, RateLimiter};
+
+pub struct FallbackLimiter<P, F> {
+    primary: P,
+    fallback: F,
+    degraded: AtomicBool,
+}
+
+impl<P: RateLimiter, F: RateLimiter> FallbackLimiter<P, F> {
+    pub fn new(primary: P, fallback: F) -> Self {
+        Self {
+            primary,
+            fallback,
+            degraded: AtomicBool::new(false),
+        }
+    }
+
+    fn note(&self, result: &Result<impl Sized, RateLimitError>) {
+        match result {
+            Err(RateLimitError::Unavailable(reason)) => {
+                if !self.degraded.swap(true, Ordering::Relaxed) {
+                    tracing::error!(%reason, "rate limiter store unavailable: limiting per instance until it returns");
+                }
+            }
+            Ok(_) => {
+                if self.degraded.swap(false, Ordering::Relaxed) {
+                    tracing::warn!("rate limiter store is back: limits are shared again");
+                }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl<P: RateLimiter, F: RateLimiter> RateLimiter for FallbackLimiter<P, F> {
+    async fn check(
+        &self,
+        key: &str,
+        limit: RateLimit,
+        now: DateTime<Utc>,
+    ) -> Result<RateDecision, RateLimitError> {
+        let result = self.primary.check(key, limit, now).await;
+        self.note(&result);
+        match result {
+            Err(_) => self.fallback.check(key, limit, now).await,
+            ok => ok,
+        }
+    }
+
+    async fn record_failure(
+        &self,
+        key: &str,
+        ttl: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<FailureCount, RateLimitError> {
+        let result = self.primary.record_failure(key, ttl, now).await;
+        self.note(&result);
+        match result {
+            Err(_) => self.fallback.record_failure(key, ttl, now).await,
+            ok => ok,
+        }
+    }
+
+    async fn failures(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<FailureCount, RateLimitError> {
+        let result = self.primary.failures(key, now).await;
+        self.note(&result);
+        match result {
+            Err(_) => self.fallback.failures(key, now).await,
+            ok => ok,
+        }
+    }
+
+    async fn clear_failures(&self, key: &str) -> Result<(), RateLimitError> {
+        let _ = self.fallback.clear_failures(key).await;
+        let result = self.primary.clear_failures(key).await;
+        self.note(&result);
+        result.or(Ok(()))
+    }
+
+    async fn ping(&self) -> Result<(), RateLimitError> {
+        self.primary.ping().await
+    }
+}
