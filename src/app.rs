@@ -118,11 +118,11 @@ impl Application {
     }
 }
 
+type SharedLimiter = Option<Arc<dyn RateLimiter>>;
+
 /// The limiter `rate_limit.backend` names, and the same limiter again when
 /// it is shared (Redis), for readiness checks.
-fn rate_limiter(
-    settings: &Settings,
-) -> anyhow::Result<(Arc<dyn RateLimiter>, Option<Arc<dyn RateLimiter>>)> {
+fn rate_limiter(settings: &Settings) -> anyhow::Result<(Arc<dyn RateLimiter>, SharedLimiter)> {
     match (settings.rate_limit.backend, &settings.rate_limit.redis_url) {
         (RateLimitBackend::Redis, Some(url)) => {
             let redis = RedisLimiter::new(url.expose_secret(), "nextarget:")
