@@ -7,18 +7,24 @@ use anyhow::Context;
 use nextarget_adapters::{
     clock::SystemClock,
     jwt::JwtCodec,
+    llm::{
+        fake::FakeLlm,
+        mistral::{MistralClient, MistralConfig},
+        unconfigured::UnconfiguredLlm,
+    },
     password::BcryptHasher,
     rate_limit::{FallbackLimiter, MemoryLimiter, RedisLimiter},
     storage,
 };
-use nextarget_ports::RateLimiter;
+use nextarget_ports::{LlmClient, RateLimiter};
 use poem::{endpoint::BoxEndpoint, Server};
 use secrecy::ExposeSecret;
 use secrecy::SecretString;
 
 use crate::{
-    config::{RateLimitBackend, Settings},
+    config::{LlmProvider, RateLimitBackend, Settings},
     core::{
+        ai::{AiPolicy, AiPorts, AiService},
         auth::{AuthPolicy, AuthPorts, AuthService},
         health::Readiness,
     },
@@ -30,6 +36,7 @@ pub struct Application {
     port: u16,
     endpoint: BoxEndpoint<'static>,
     storage: storage::Storage,
+    ai: Arc<AiService>,
     shutdown_grace: Duration,
 }
 
@@ -65,8 +72,23 @@ impl Application {
                 refresh_token_ttl_secs: settings.auth.refresh_token_ttl_secs,
             },
         ));
+        let ai = Arc::new(AiService::new(
+            AiPorts {
+                llm: llm_client(&settings)?,
+                history: storage.interactions.clone(),
+                limiter: limiter.clone(),
+                clock: Arc::new(SystemClock),
+            },
+            AiPolicy {
+                default_model: settings.llm.model.clone(),
+                allowed_models: settings.llm.effective_allowed_models(),
+                max_prompt_chars: settings.llm.max_prompt_chars,
+                requests_per_minute: settings.rate_limit.ai_requests_per_minute,
+            },
+        ));
         let services = HttpServices {
             auth,
+            ai: ai.clone(),
             readiness: Arc::new(Readiness::new(storage.users.clone(), shared_limiter)),
         };
         let endpoint = http::endpoint(
@@ -86,6 +108,7 @@ impl Application {
             port,
             endpoint,
             storage,
+            ai,
             shutdown_grace: Duration::from_secs(settings.server.shutdown_grace_secs),
         })
     }
@@ -112,10 +135,37 @@ impl Application {
         let result = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(self.endpoint, signal, Some(self.shutdown_grace))
             .await;
+        // Streams still relaying and their history writes, within the grace.
+        if tokio::time::timeout(self.shutdown_grace, self.ai.flush())
+            .await
+            .is_err()
+        {
+            tracing::error!("shutdown grace over with AI streams still running");
+        }
         self.storage.closer.close().await;
         tracing::info!("stopped");
         result
     }
+}
+
+/// The LLM client `llm.provider` names.
+fn llm_client(settings: &Settings) -> anyhow::Result<Arc<dyn LlmClient>> {
+    let llm = &settings.llm;
+    Ok(match (llm.provider, &llm.api_key) {
+        (LlmProvider::Fake, _) => Arc::new(FakeLlm::new()),
+        (LlmProvider::Mistral, Some(key)) => Arc::new(
+            MistralClient::new(MistralConfig {
+                base_url: llm.base_url.clone(),
+                api_key: key.clone(),
+                timeout: Duration::from_secs(llm.timeout_secs),
+            })
+            .context("llm.base_url is not a valid URL")?,
+        ),
+        (LlmProvider::Mistral, None) => {
+            tracing::warn!("llm.api_key (MISTRAL_API_KEY) is not set: AI requests will answer 503");
+            Arc::new(UnconfiguredLlm::new("llm.api_key is not set"))
+        }
+    })
 }
 
 type SharedLimiter = Option<Arc<dyn RateLimiter>>;

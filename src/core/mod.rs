@@ -2,5 +2,7 @@
 //! libraries only: never on poem, sqlx, reqwest, redis or the adapters
 //! (a test in tests/ enforces it).
 
+pub mod ai;
 pub mod auth;
 pub mod health;
+pub mod validation;

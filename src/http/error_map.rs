@@ -4,7 +4,7 @@
 use poem::http::StatusCode;
 
 use super::{api_error::ApiError, problem::Problem};
-use crate::core::auth::AuthError;
+use crate::core::{ai::AiError, auth::AuthError};
 
 impl From<AuthError> for Problem {
     fn from(err: AuthError) -> Self {
@@ -46,4 +46,52 @@ macro_rules! into_api_error {
     )+};
 }
 
-into_api_error!(AuthError);
+impl From<AiError> for Problem {
+    fn from(err: AiError) -> Self {
+        let code = err.code();
+        match err {
+            AiError::Validation(errors) => Problem::validation(errors),
+            AiError::PromptTooLong { .. } => {
+                Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, err.to_string())
+            }
+            AiError::RateLimited { retry_after_secs } => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                code,
+                format!("too many AI requests; retry in {retry_after_secs} s"),
+            )
+            .with_retry_after(retry_after_secs),
+            AiError::UpstreamRateLimited { retry_after_secs } => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                code,
+                "the LLM provider is rate limiting; retry later",
+            )
+            .with_retry_after(retry_after_secs.unwrap_or(1).max(1)),
+            AiError::Upstream(reason) => {
+                tracing::warn!(%reason, "upstream error");
+                Problem::new(StatusCode::BAD_GATEWAY, code, "the LLM provider failed")
+            }
+            AiError::UnparseableAdvice => {
+                Problem::new(StatusCode::BAD_GATEWAY, code, err.to_string())
+            }
+            AiError::UpstreamTimeout => {
+                Problem::new(StatusCode::GATEWAY_TIMEOUT, code, err.to_string())
+            }
+            AiError::LlmUnavailable(reason) => {
+                tracing::warn!(%reason, "LLM unavailable");
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    code,
+                    "the LLM provider is unavailable; try again shortly",
+                )
+                .with_retry_after(5)
+            }
+            AiError::StorageUnavailable(cause) => {
+                tracing::warn!(error = %format!("{cause:#}"), "storage unavailable");
+                Problem::unavailable("the database is unavailable; try again shortly")
+            }
+            AiError::Unknown(cause) => internal(&cause),
+        }
+    }
+}
+
+into_api_error!(AuthError, AiError);

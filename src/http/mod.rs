@@ -4,6 +4,7 @@
 
 mod api;
 mod api_error;
+mod completion_response;
 mod error_map;
 mod listener;
 mod middleware;
@@ -20,13 +21,14 @@ pub use listener::NoDelayAcceptor;
 pub use middleware::RequestId;
 pub use problem::Problem;
 
-use crate::core::{auth::AuthService, health::Readiness};
-use api::{AuthApi, HealthApi, UsersApi};
+use crate::core::{ai::AiService, auth::AuthService, health::Readiness};
+use api::{AiApi, AuthApi, HealthApi, UsersApi};
 
 /// What the handlers need, handed over by the composition root.
 #[derive(Clone)]
 pub struct HttpServices {
     pub auth: Arc<AuthService>,
+    pub ai: Arc<AiService>,
     pub readiness: Arc<Readiness>,
 }
 
@@ -37,11 +39,11 @@ pub struct HttpOptions {
     pub cors_origins: Vec<String>,
 }
 
-type Apis = (HealthApi, AuthApi, UsersApi);
+type Apis = (HealthApi, AuthApi, UsersApi, AiApi);
 
 fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (HealthApi, AuthApi, UsersApi),
+        (HealthApi, AuthApi, UsersApi, AiApi),
         "NexTarget API",
         env!("CARGO_PKG_VERSION"),
     )
@@ -82,6 +84,7 @@ pub fn endpoint(
         )
         .with(middleware::ProblemErrors)
         .data(services.auth)
+        .data(services.ai)
         .data(services.readiness)
         .with(middleware::RequestIdAndLog);
     routes.into_endpoint().boxed()

@@ -79,6 +79,11 @@ impl Problem {
         self
     }
 
+    /// The problem document as JSON text (for SSE `error` events).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.body()).unwrap_or_default()
+    }
+
     fn body(&self) -> ProblemBody {
         ProblemBody {
             type_: "about:blank".into(),

@@ -148,24 +148,7 @@ async fn the_refresh_token_is_stored_only_as_a_hash(backend: Backend) {
         .as_str()
         .expect("refresh token")
         .to_owned();
-    let stored: Vec<String> = match backend {
-        Backend::Sqlite => {
-            let pool = sqlx::SqlitePool::connect(&app.db.url)
-                .await
-                .expect("sqlite");
-            sqlx::query_scalar("SELECT token_hash FROM refresh_tokens")
-                .fetch_all(&pool)
-                .await
-                .expect("rows")
-        }
-        Backend::Postgres => {
-            let pool = sqlx::PgPool::connect(&app.db.url).await.expect("postgres");
-            sqlx::query_scalar("SELECT token_hash FROM refresh_tokens")
-                .fetch_all(&pool)
-                .await
-                .expect("rows")
-        }
-    };
+    let stored = app.strings("SELECT token_hash FROM refresh_tokens").await;
     assert_eq!(stored.len(), 1);
     assert_ne!(stored[0], token);
     assert_eq!(stored[0].len(), 64, "hex SHA-256");

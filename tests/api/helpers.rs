@@ -21,6 +21,7 @@ pub enum Backend {
 }
 
 /// A database of the test's own.
+#[derive(Clone)]
 pub struct TestDb {
     pub url: String,
     _dir: Option<Arc<TempDir>>,
@@ -98,6 +99,12 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 /// Starts the server with the `test` settings plus `overrides`.
 pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, &str)]) -> Option<TestApp> {
     let db = test_database(backend).await?;
+    Some(spawn_app_on(db, overrides).await)
+}
+
+/// Starts a server on an existing database (a second instance beside a
+/// first one, for example).
+pub async fn spawn_app_on(db: TestDb, overrides: &[(&str, &str)]) -> TestApp {
     let mut all = vec![
         ("database.url", db.url.as_str()),
         ("database.max_connections", "5"),
@@ -107,15 +114,14 @@ pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, &str)]) -> Opt
     let app = Application::build(settings).await.expect("server builds");
     let port = app.port();
     tokio::spawn(app.run_until(std::future::pending()));
-    Some(TestApp {
+    TestApp {
         address: format!("http://127.0.0.1:{port}"),
-
         client: Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client"),
         db,
-    })
+    }
 }
 
 impl TestApp {
@@ -137,6 +143,16 @@ impl TestApp {
             .post(self.url(path))
             .header("content-type", "application/json")
             .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_json_with_token(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
             .send()
             .await
             .expect("request")
@@ -165,6 +181,52 @@ impl TestApp {
             &json!({"email": email, "password": password}),
         )
         .await
+    }
+
+    /// Registers a fresh user and returns its access token.
+    pub async fn new_user_token(&self) -> String {
+        self.signed_up_user().await["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    /// Runs a `SELECT COUNT(*) ...` on the app's own database.
+    pub async fn count(&self, sql: &str) -> i64 {
+        if self.db.url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(&self.db.url)
+                .await
+                .expect("sqlite");
+            sqlx::query_scalar(sql)
+                .fetch_one(&pool)
+                .await
+                .expect("count")
+        } else {
+            let pool = sqlx::PgPool::connect(&self.db.url).await.expect("postgres");
+            sqlx::query_scalar(sql)
+                .fetch_one(&pool)
+                .await
+                .expect("count")
+        }
+    }
+
+    /// Runs a `SELECT` of one text column on the app's own database.
+    pub async fn strings(&self, sql: &str) -> Vec<String> {
+        if self.db.url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(&self.db.url)
+                .await
+                .expect("sqlite");
+            sqlx::query_scalar(sql)
+                .fetch_all(&pool)
+                .await
+                .expect("rows")
+        } else {
+            let pool = sqlx::PgPool::connect(&self.db.url).await.expect("postgres");
+            sqlx::query_scalar(sql)
+                .fetch_all(&pool)
+                .await
+                .expect("rows")
+        }
     }
 
     /// Registers a fresh user and returns its `TokenResponse`.

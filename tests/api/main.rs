@@ -1,6 +1,8 @@
 //! Integration tests: the whole server on a random port, SQLite and
 //! PostgreSQL, plus the storage conformance suite and the dependency rule.
 
+mod ai_history;
+mod ai_proxy;
 mod architecture;
 mod auth_login;
 mod auth_register;
@@ -8,6 +10,7 @@ mod bad_input;
 mod cli;
 mod docs;
 mod helpers;
+mod interactions_conformance;
 mod rate_limiter_conformance;
 mod storage_conformance;
 mod users;

@@ -8,3 +8,4 @@ mod sse;
 
 pub mod fake;
 pub mod mistral;
+pub mod unconfigured;

@@ -1,8 +1,12 @@
 //! What the SQLite and PostgreSQL adapters share: row shapes and the
 //! translation of driver errors into `StoreError`.
 
+mod bind;
 mod errors;
+mod interaction_row;
 mod rows;
 
+pub(crate) use bind::bind_interaction;
 pub(crate) use errors::store_error;
+pub(crate) use interaction_row::{usage_columns, InteractionRow, INTERACTION_COLUMNS};
 pub(crate) use rows::UserRow;

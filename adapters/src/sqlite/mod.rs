@@ -1,6 +1,7 @@
 //! SQLite storage: WAL mode, a busy timeout, foreign keys on, migrations from
 //! `migrations/sqlite`.
 
+mod interactions;
 mod refresh_tokens;
 mod users;
 

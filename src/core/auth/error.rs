@@ -1,20 +1,6 @@
 use nextarget_ports::StoreError;
 
-/// One invalid field of a request, reported back to the client.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::core::validation::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {

@@ -1,9 +1,11 @@
 //! The REST operations, one `#[OpenApi]` impl per resource.
 
+mod ai;
 mod auth;
 mod health;
 mod users;
 
+pub use ai::AiApi;
 pub use auth::AuthApi;
 pub use health::HealthApi;
 pub use users::UsersApi;
@@ -16,6 +18,8 @@ pub enum ApiTags {
     Auth,
     /// The signed-in user's account
     Users,
+    /// The LLM proxy and its history
+    Ai,
     /// Liveness and readiness
     Operations,
 }

@@ -1,7 +1,9 @@
 //! Request and response bodies of the REST API.
 
+mod ai;
 mod auth;
 mod user;
 
+pub use ai::{CompletionBody, CompletionRequestBody, HistoryBody, StreamDoneBody};
 pub use auth::{LoginRequest, RegisterRequest, TokenResponse};
 pub use user::{ProviderName, UserBody};

@@ -1,0 +1,41 @@
+use async_trait::async_trait;
+use nextarget_ports::{Interaction, InteractionRepository, StoreError, UserId};
+use uuid::Uuid;
+
+use super::PostgresStore;
+use crate::sql::{bind_interaction, store_error, InteractionRow, INTERACTION_COLUMNS};
+
+#[async_trait]
+impl InteractionRepository for PostgresStore {
+    async fn append(&self, i: &Interaction) -> Result<(), StoreError> {
+        let sql = format!(
+            "INSERT INTO interactions ({INTERACTION_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        );
+        bind_interaction!(sqlx::query(&sql), i)
+            .execute(self.pool())
+            .await
+            .map_err(|e| store_error(e, "interaction"))?;
+        Ok(())
+    }
+
+    async fn list_for_user(
+        &self,
+        user_id: UserId,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Interaction>, StoreError> {
+        let sql = format!(
+            "SELECT {INTERACTION_COLUMNS} FROM interactions \
+             WHERE user_id = $1 AND ($2::uuid IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
+        );
+        let rows = sqlx::query_as::<_, InteractionRow>(&sql)
+            .bind(user_id)
+            .bind(before)
+            .bind(i64::from(limit))
+            .fetch_all(self.pool())
+            .await
+            .map_err(|e| store_error(e, "interaction"))?;
+        rows.into_iter().map(Interaction::try_from).collect()
+    }
+}

@@ -1,0 +1,19 @@
+-- Every call that reached the LLM provider, whatever its outcome.
+CREATE TABLE interactions (
+    id                UUID PRIMARY KEY, -- v7: time-ordered
+    user_id           UUID NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind              TEXT NOT NULL CHECK (kind IN ('completion', 'coach')),
+    model             TEXT NOT NULL,
+    prompt            TEXT NOT NULL,
+    response          TEXT,
+    status            TEXT NOT NULL CHECK (status IN ('ok', 'error', 'cancelled')),
+    error_code        TEXT,
+    latency_ms        BIGINT NOT NULL,
+    prompt_tokens     BIGINT,
+    completion_tokens BIGINT,
+    total_tokens      BIGINT,
+    created_at        TIMESTAMPTZ NOT NULL
+);
+
+-- History pages: one user's rows, newest first.
+CREATE INDEX interactions_user_id ON interactions (user_id, id DESC);

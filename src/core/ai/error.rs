@@ -1,0 +1,73 @@
+use nextarget_ports::{LlmError, StoreError};
+
+use crate::core::validation::FieldError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AiError {
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    #[error("prompt is {actual} characters; the limit is {limit}")]
+    PromptTooLong { actual: usize, limit: usize },
+    /// Our own per-user limit.
+    #[error("too many AI requests")]
+    RateLimited { retry_after_secs: u64 },
+    /// The provider said 429.
+    #[error("the LLM provider is rate limiting us")]
+    UpstreamRateLimited { retry_after_secs: Option<u64> },
+    #[error("the LLM provider failed: {0}")]
+    Upstream(String),
+    #[error("the LLM provider did not answer in time")]
+    UpstreamTimeout,
+    #[error("the LLM provider is unavailable: {0}")]
+    LlmUnavailable(String),
+    /// The model answered, but nothing usable could be read from it.
+    #[error("no advice could be read from the model's reply")]
+    UnparseableAdvice,
+    #[error("storage unavailable")]
+    StorageUnavailable(#[source] anyhow::Error),
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+impl AiError {
+    /// The contract code stored in history for a failed call.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AiError::Validation(_) => "validation_error",
+            AiError::PromptTooLong { .. } => "prompt_too_long",
+            AiError::RateLimited { .. } => "rate_limited",
+            AiError::UpstreamRateLimited { .. } => "upstream_rate_limited",
+            AiError::Upstream(_) => "upstream_error",
+            AiError::UpstreamTimeout => "upstream_timeout",
+            AiError::LlmUnavailable(_) => "llm_unavailable",
+            AiError::UnparseableAdvice => "unparseable_advice",
+            AiError::StorageUnavailable(_) => "service_unavailable",
+            AiError::Unknown(_) => "internal",
+        }
+    }
+}
+
+impl From<LlmError> for AiError {
+    fn from(err: LlmError) -> Self {
+        match err {
+            LlmError::RateLimited { retry_after_secs } => {
+                AiError::UpstreamRateLimited { retry_after_secs }
+            }
+            LlmError::Upstream { message, .. } => AiError::Upstream(message),
+            LlmError::Timeout => AiError::UpstreamTimeout,
+            LlmError::Unavailable(reason) => AiError::LlmUnavailable(reason),
+        }
+    }
+}
+
+impl From<StoreError> for AiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable(cause) => AiError::StorageUnavailable(cause),
+            StoreError::Duplicate(rule) => {
+                AiError::Unknown(anyhow::anyhow!("unexpected duplicate on {rule}"))
+            }
+            StoreError::Unknown(cause) => AiError::Unknown(cause),
+        }
+    }
+}

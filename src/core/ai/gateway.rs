@@ -1,0 +1,130 @@
+//! What every AI use case shares: admission under the per-user rate limit,
+//! the upstream call with its latency measured, and its history row.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use nextarget_ports::{
+    Completion, CompletionRequest, Interaction, InteractionKind, InteractionStatus, RateDecision,
+    RateLimit, UserId,
+};
+use uuid::Uuid;
+
+use super::{AiError, AiService};
+
+/// One upstream call to make and record.
+pub struct LlmCall {
+    pub user_id: UserId,
+    pub kind: InteractionKind,
+    /// What the history shows as the prompt.
+    pub history_prompt: String,
+    pub request: CompletionRequest,
+}
+
+/// A successful call, already in history.
+pub struct CallOutcome {
+    pub interaction_id: Uuid,
+    pub completion: Completion,
+    pub latency_ms: u64,
+    pub created_at: DateTime<Utc>,
+}
+
+pub(crate) fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+impl AiService {
+    /// Takes one request from the user's budget
+    /// (`rate_limit.ai_requests_per_minute`, shared by /ai and /coach).
+    ///
+    /// # Errors
+    /// `RateLimited` with the seconds to wait.
+    pub async fn admit(&self, user_id: UserId) -> Result<(), AiError> {
+        let limit = RateLimit {
+            max: self.policy.requests_per_minute,
+            per: Duration::from_secs(60),
+        };
+        let key = format!("ai:{user_id}");
+        match self
+            .ports
+            .limiter
+            .check(&key, limit, self.ports.clock.now())
+            .await
+        {
+            Ok(RateDecision::Allowed { .. }) => Ok(()),
+            Ok(RateDecision::Limited { retry_after_secs }) => {
+                Err(AiError::RateLimited { retry_after_secs })
+            }
+            // The limiter adapters already fall back to per-instance limits;
+            // an error here is not worth refusing the user for.
+            Err(err) => {
+                tracing::warn!(error = %err, "rate limiter failed; request admitted");
+                Ok(())
+            }
+        }
+    }
+
+    /// Calls the LLM, measures the wait, and stores the outcome before
+    /// returning it, whatever it is.
+    ///
+    /// # Errors
+    /// The upstream failure, mapped to its `AiError`.
+    pub async fn call(&self, call: LlmCall) -> Result<CallOutcome, AiError> {
+        let id = Uuid::now_v7();
+        let created_at = self.ports.clock.now();
+        let model = call.request.model.clone();
+        let started = Instant::now();
+        let result = self.ports.llm.complete(call.request).await;
+        let latency_ms = elapsed_ms(started);
+        let mut interaction = Interaction {
+            id,
+            user_id: call.user_id,
+            kind: call.kind,
+            model,
+            prompt: call.history_prompt,
+            response: None,
+            status: InteractionStatus::Ok,
+            error_code: None,
+            latency_ms,
+            usage: None,
+            created_at,
+        };
+        match result {
+            Ok(completion) => {
+                interaction.model = completion.model.clone();
+                interaction.response = Some(completion.content.clone());
+                interaction.usage = Some(completion.usage);
+                self.record(&interaction).await;
+                Ok(CallOutcome {
+                    interaction_id: id,
+                    completion,
+                    latency_ms,
+                    created_at,
+                })
+            }
+            Err(err) => {
+                let err = AiError::from(err);
+                interaction.status = InteractionStatus::Error;
+                interaction.error_code = Some(err.code().to_owned());
+                self.record(&interaction).await;
+                Err(err)
+            }
+        }
+    }
+
+    /// Stores a history row; retries once, then logs an error. The caller
+    /// still gets the answer it paid for.
+    pub(crate) async fn record(&self, interaction: &Interaction) {
+        if let Err(first) = self.ports.history.append(interaction).await {
+            tracing::warn!(error = %first, interaction_id = %interaction.id, "history write failed; retrying once");
+            if let Err(second) = self.ports.history.append(interaction).await {
+                tracing::error!(
+                    error = %second,
+                    interaction_id = %interaction.id,
+                    user_id = %interaction.user_id,
+                    "history write lost"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! The AI proxy: admission (per-user rate limit), the upstream call with its
+//! latency measured, and a history row for every call that was attempted.
+
+mod complete;
+mod cursor;
+mod error;
+mod gateway;
+mod history;
+mod request;
+mod stream;
+
+use std::sync::Arc;
+
+use nextarget_ports::{Clock, InteractionRepository, LlmClient, RateLimiter};
+use tokio_util::task::TaskTracker;
+
+pub use complete::CompletionOutput;
+pub use error::AiError;
+pub use gateway::{CallOutcome, LlmCall};
+pub use history::HistoryPage;
+pub use request::CompletionInput;
+pub use stream::{StreamItem, StreamSummary};
+
+#[derive(Clone)]
+pub struct AiPorts {
+    pub llm: Arc<dyn LlmClient>,
+    pub history: Arc<dyn InteractionRepository>,
+    pub limiter: Arc<dyn RateLimiter>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// Tunables from `llm.*` and `rate_limit.*`.
+#[derive(Debug, Clone)]
+pub struct AiPolicy {
+    pub default_model: String,
+    pub allowed_models: Vec<String>,
+    pub max_prompt_chars: usize,
+    pub requests_per_minute: u32,
+}
+
+pub struct AiService {
+    ports: AiPorts,
+    policy: AiPolicy,
+    /// History writes and streams still running; shutdown waits for them.
+    background: TaskTracker,
+}
+
+impl AiService {
+    pub fn new(ports: AiPorts, policy: AiPolicy) -> Self {
+        Self {
+            ports,
+            policy,
+            background: TaskTracker::new(),
+        }
+    }
+
+    pub fn policy(&self) -> &AiPolicy {
+        &self.policy
+    }
+
+    /// Waits until every stream in flight and every history write has
+    /// finished (graceful shutdown). New work may still be started after.
+    pub async fn flush(&self) {
+        self.background.close();
+        self.background.wait().await;
+        self.background.reopen();
+    }
+}
+
+#[cfg(test)]
+mod test_support;

@@ -1,0 +1,53 @@
+//! Mocks of every port the AI service needs, for its unit tests.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use nextarget_ports::{
+    mocks::{MockClock, MockInteractionRepository, MockLlmClient, MockRateLimiter},
+    RateDecision,
+};
+
+use super::{AiPolicy, AiPorts, AiService};
+
+pub(crate) struct Fixture {
+    pub llm: MockLlmClient,
+    pub history: MockInteractionRepository,
+    pub limiter: MockRateLimiter,
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        Self {
+            llm: MockLlmClient::new(),
+            history: MockInteractionRepository::new(),
+            limiter: MockRateLimiter::new(),
+        }
+    }
+
+    /// The rate limiter lets everything through.
+    pub fn allow_all(&mut self) {
+        self.limiter
+            .expect_check()
+            .returning(|_, _, _| Ok(RateDecision::Allowed { remaining: 10 }));
+    }
+
+    pub fn service(self) -> AiService {
+        let mut clock = MockClock::new();
+        clock.expect_now().returning(Utc::now);
+        AiService::new(
+            AiPorts {
+                llm: Arc::new(self.llm),
+                history: Arc::new(self.history),
+                limiter: Arc::new(self.limiter),
+                clock: Arc::new(clock),
+            },
+            AiPolicy {
+                default_model: "test-model".into(),
+                allowed_models: vec!["test-model".into()],
+                max_prompt_chars: 100,
+                requests_per_minute: 20,
+            },
+        )
+    }
+}
