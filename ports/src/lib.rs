@@ -8,6 +8,8 @@ pub mod clock;
 pub mod email;
 pub mod error;
 pub mod llm;
+pub mod oauth;
+pub mod oauth_states;
 pub mod password;
 pub mod refresh_tokens;
 pub mod tokens;
@@ -21,6 +23,8 @@ pub use llm::{
     ChatMessage, ChatRole, Completion, CompletionRequest, CompletionStream, LlmClient, LlmError,
     StreamEvent, Usage,
 };
+pub use oauth::{OAuthError, OAuthProvider, VerifiedIdentity};
+pub use oauth_states::{OAuthStateRecord, OAuthStateStore};
 pub use password::{PasswordHash, PasswordHasher};
 pub use refresh_tokens::{NewRefreshToken, RefreshTokenStore};
 pub use tokens::{AccessClaims, AccessTokenCodec, IssuedAccessToken, TokenError};
@@ -32,6 +36,8 @@ pub mod mocks {
     //! mockall mocks of every port.
     pub use crate::clock::MockClock;
     pub use crate::llm::MockLlmClient;
+    pub use crate::oauth::MockOAuthProvider;
+    pub use crate::oauth_states::MockOAuthStateStore;
     pub use crate::password::MockPasswordHasher;
     pub use crate::refresh_tokens::MockRefreshTokenStore;
     pub use crate::tokens::MockAccessTokenCodec;
