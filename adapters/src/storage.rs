@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use nextarget_ports::{RefreshTokenStore, UserRepository};
+use nextarget_ports::{OAuthStateStore, RefreshTokenStore, UserRepository};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::{postgres::PostgresStore, sqlite::SqliteStore};
@@ -13,6 +13,7 @@ use crate::{postgres::PostgresStore, sqlite::SqliteStore};
 pub struct Storage {
     pub users: Arc<dyn UserRepository>,
     pub refresh_tokens: Arc<dyn RefreshTokenStore>,
+    pub oauth_states: Arc<dyn OAuthStateStore>,
     /// Closes the pool (graceful shutdown).
     pub closer: Arc<dyn StorageCloser>,
 }
@@ -43,6 +44,7 @@ pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result
         Ok(Storage {
             users: store.clone(),
             refresh_tokens: store.clone(),
+            oauth_states: store.clone(),
             closer: store,
         })
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -58,6 +60,7 @@ pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result
         Ok(Storage {
             users: store.clone(),
             refresh_tokens: store.clone(),
+            oauth_states: store.clone(),
             closer: store,
         })
     } else {

@@ -1,5 +1,6 @@
 //! PostgreSQL storage, migrations from `migrations/postgres`.
 
+mod oauth_states;
 mod refresh_tokens;
 mod users;
 

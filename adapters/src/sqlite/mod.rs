@@ -1,6 +1,7 @@
 //! SQLite storage: WAL mode, a busy timeout, foreign keys on, migrations from
 //! `migrations/sqlite`.
 
+mod oauth_states;
 mod refresh_tokens;
 mod users;
 
