@@ -5,6 +5,7 @@ use std::{future::Future, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use nextarget_adapters::{clock::SystemClock, jwt::JwtCodec, password::BcryptHasher, storage};
+use nextarget_ports::Clock;
 use poem::{endpoint::BoxEndpoint, Server};
 use secrecy::SecretString;
 
@@ -13,6 +14,7 @@ use crate::{
     core::{
         auth::{AuthPolicy, AuthPorts, AuthService},
         health::Readiness,
+        oauth::{OAuthPorts, OAuthService},
     },
     http::{self, HttpOptions, HttpServices, NoDelayAcceptor},
 };
@@ -40,6 +42,7 @@ impl Application {
             .jwt_secret
             .clone()
             .unwrap_or_else(|| SecretString::from(String::new()));
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let auth = Arc::new(AuthService::new(
             AuthPorts {
                 users: storage.users.clone(),
@@ -49,14 +52,26 @@ impl Application {
                     &jwt_secret,
                     settings.auth.access_token_ttl_secs,
                 )),
-                clock: Arc::new(SystemClock),
+                clock: clock.clone(),
             },
             AuthPolicy {
                 refresh_token_ttl_secs: settings.auth.refresh_token_ttl_secs,
             },
         ));
+        let (google, facebook) = crate::oauth_providers::build(&settings.oauth)?;
+        let oauth = Arc::new(OAuthService::new(
+            OAuthPorts {
+                states: storage.oauth_states.clone(),
+                users: storage.users.clone(),
+                clock,
+                google,
+                facebook,
+            },
+            auth.clone(),
+        ));
         let services = HttpServices {
             auth,
+            oauth,
             readiness: Arc::new(Readiness::new(storage.users.clone())),
         };
         let endpoint = http::endpoint(

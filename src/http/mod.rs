@@ -20,13 +20,14 @@ pub use listener::NoDelayAcceptor;
 pub use middleware::RequestId;
 pub use problem::Problem;
 
-use crate::core::{auth::AuthService, health::Readiness};
-use api::{AuthApi, HealthApi, UsersApi};
+use crate::core::{auth::AuthService, health::Readiness, oauth::OAuthService};
+use api::{AuthApi, HealthApi, OAuthApi, UsersApi};
 
 /// What the handlers need, handed over by the composition root.
 #[derive(Clone)]
 pub struct HttpServices {
     pub auth: Arc<AuthService>,
+    pub oauth: Arc<OAuthService>,
     pub readiness: Arc<Readiness>,
 }
 
@@ -37,11 +38,11 @@ pub struct HttpOptions {
     pub cors_origins: Vec<String>,
 }
 
-type Apis = (HealthApi, AuthApi, UsersApi);
+type Apis = (HealthApi, AuthApi, OAuthApi, UsersApi);
 
 fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (HealthApi, AuthApi, UsersApi),
+        (HealthApi, AuthApi, OAuthApi, UsersApi),
         "NexTarget API",
         env!("CARGO_PKG_VERSION"),
     )
@@ -82,6 +83,7 @@ pub fn endpoint(
         )
         .with(middleware::ProblemErrors)
         .data(services.auth)
+        .data(services.oauth)
         .data(services.readiness)
         .with(middleware::RequestIdAndLog);
     routes.into_endpoint().boxed()

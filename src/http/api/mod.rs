@@ -2,10 +2,12 @@
 
 mod auth;
 mod health;
+mod oauth;
 mod users;
 
 pub use auth::AuthApi;
 pub use health::HealthApi;
+pub use oauth::OAuthApi;
 pub use users::UsersApi;
 
 use poem_openapi::Tags;
