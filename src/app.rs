@@ -16,7 +16,7 @@ use nextarget_adapters::{
     rate_limit::{FallbackLimiter, MemoryLimiter, RedisLimiter},
     storage,
 };
-use nextarget_ports::{LlmClient, RateLimiter};
+use nextarget_ports::{Clock, LlmClient, RateLimiter};
 use poem::{endpoint::BoxEndpoint, Server};
 use secrecy::ExposeSecret;
 use secrecy::SecretString;
@@ -27,6 +27,7 @@ use crate::{
         ai::{AiPolicy, AiPorts, AiService},
         auth::{AuthPolicy, AuthPorts, AuthService},
         health::Readiness,
+        oauth::{OAuthPorts, OAuthService},
     },
     http::{self, HttpOptions, HttpServices, NoDelayAcceptor},
 };
@@ -55,6 +56,7 @@ impl Application {
             .jwt_secret
             .clone()
             .unwrap_or_else(|| SecretString::from(String::new()));
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let (limiter, shared_limiter) = rate_limiter(&settings)?;
         let auth = Arc::new(AuthService::new(
             AuthPorts {
@@ -65,7 +67,7 @@ impl Application {
                     &jwt_secret,
                     settings.auth.access_token_ttl_secs,
                 )),
-                clock: Arc::new(SystemClock),
+                clock: clock.clone(),
                 limiter: limiter.clone(),
             },
             AuthPolicy {
@@ -77,7 +79,7 @@ impl Application {
                 llm: llm_client(&settings)?,
                 history: storage.interactions.clone(),
                 limiter: limiter.clone(),
-                clock: Arc::new(SystemClock),
+                clock: clock.clone(),
             },
             AiPolicy {
                 default_model: settings.llm.model.clone(),
@@ -86,9 +88,21 @@ impl Application {
                 requests_per_minute: settings.rate_limit.ai_requests_per_minute,
             },
         ));
+        let (google, facebook) = crate::oauth_providers::build(&settings.oauth)?;
+        let oauth = Arc::new(OAuthService::new(
+            OAuthPorts {
+                states: storage.oauth_states.clone(),
+                users: storage.users.clone(),
+                clock,
+                google,
+                facebook,
+            },
+            auth.clone(),
+        ));
         let services = HttpServices {
             auth,
             ai: ai.clone(),
+            oauth,
             readiness: Arc::new(Readiness::new(storage.users.clone(), shared_limiter)),
         };
         let endpoint = http::endpoint(

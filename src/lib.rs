@@ -8,4 +8,5 @@ pub mod app;
 pub mod config;
 pub mod core;
 pub mod http;
+mod oauth_providers;
 pub mod telemetry;

@@ -2,8 +2,12 @@
 //! of `nextarget-ports` on a real technology.
 
 pub mod clock;
+pub mod facebook;
+pub mod google;
+mod google_jwks;
 pub mod jwt;
 pub mod llm;
+pub mod oauth_http;
 pub mod password;
 pub mod postgres;
 pub mod rate_limit;

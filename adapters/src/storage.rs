@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
-use nextarget_ports::{InteractionRepository, RefreshTokenStore, UserRepository};
+use nextarget_ports::{InteractionRepository, OAuthStateStore, RefreshTokenStore, UserRepository};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::{postgres::PostgresStore, sqlite::SqliteStore};
@@ -14,6 +14,7 @@ pub struct Storage {
     pub users: Arc<dyn UserRepository>,
     pub refresh_tokens: Arc<dyn RefreshTokenStore>,
     pub interactions: Arc<dyn InteractionRepository>,
+    pub oauth_states: Arc<dyn OAuthStateStore>,
     /// Closes the pool (graceful shutdown).
     pub closer: Arc<dyn StorageCloser>,
 }
@@ -45,6 +46,7 @@ pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result
             users: store.clone(),
             refresh_tokens: store.clone(),
             interactions: store.clone(),
+            oauth_states: store.clone(),
             closer: store,
         })
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -61,6 +63,7 @@ pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result
             users: store.clone(),
             refresh_tokens: store.clone(),
             interactions: store.clone(),
+            oauth_states: store.clone(),
             closer: store,
         })
     } else {

@@ -9,6 +9,8 @@ pub mod email;
 pub mod error;
 pub mod interactions;
 pub mod llm;
+pub mod oauth;
+pub mod oauth_states;
 pub mod password;
 pub mod rate_limiter;
 pub mod refresh_tokens;
@@ -24,6 +26,8 @@ pub use llm::{
     ChatMessage, ChatRole, Completion, CompletionRequest, CompletionStream, LlmClient, LlmError,
     StreamEvent, Usage,
 };
+pub use oauth::{OAuthError, OAuthProvider, VerifiedIdentity};
+pub use oauth_states::{OAuthStateRecord, OAuthStateStore};
 pub use password::{PasswordHash, PasswordHasher};
 pub use rate_limiter::{FailureCount, RateDecision, RateLimit, RateLimitError, RateLimiter};
 pub use refresh_tokens::{NewRefreshToken, RefreshTokenStore};
@@ -37,6 +41,8 @@ pub mod mocks {
     pub use crate::clock::MockClock;
     pub use crate::interactions::MockInteractionRepository;
     pub use crate::llm::MockLlmClient;
+    pub use crate::oauth::MockOAuthProvider;
+    pub use crate::oauth_states::MockOAuthStateStore;
     pub use crate::password::MockPasswordHasher;
     pub use crate::rate_limiter::MockRateLimiter;
     pub use crate::refresh_tokens::MockRefreshTokenStore;

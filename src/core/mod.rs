@@ -5,4 +5,5 @@
 pub mod ai;
 pub mod auth;
 pub mod health;
+pub mod oauth;
 pub mod validation;

@@ -4,7 +4,8 @@
 use poem::http::StatusCode;
 
 use super::{api_error::ApiError, problem::Problem};
-use crate::core::{ai::AiError, auth::AuthError};
+use crate::core::{ai::AiError, auth::AuthError, oauth::OAuthFlowError};
+use nextarget_ports::Provider;
 
 impl From<AuthError> for Problem {
     fn from(err: AuthError) -> Self {
@@ -28,6 +29,70 @@ impl From<AuthError> for Problem {
             AuthError::Unknown(cause) => internal(&cause),
         }
     }
+}
+
+impl From<OAuthFlowError> for Problem {
+    fn from(err: OAuthFlowError) -> Self {
+        match err {
+            OAuthFlowError::NotConfigured(provider) => Problem {
+                retry_after: None,
+                ..Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "provider_not_configured",
+                    format!("{provider} sign-in is not configured on this server"),
+                )
+            },
+            OAuthFlowError::Denied(reason) => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "oauth_denied",
+                format!("the provider did not grant access ({})", printable(&reason)),
+            ),
+            OAuthFlowError::InvalidState => Problem::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_state",
+                "the state is missing, unknown, expired or already used; start the sign-in again",
+            ),
+            OAuthFlowError::MissingCode => Problem::bad_request("the callback has no code"),
+            OAuthFlowError::InvalidToken { provider, reason } => {
+                tracing::info!(%provider, %reason, "provider token rejected");
+                let code = match provider {
+                    Provider::Facebook => "invalid_provider_token",
+                    _ => "invalid_id_token",
+                };
+                Problem::new(
+                    StatusCode::UNAUTHORIZED,
+                    code,
+                    format!("the {provider} token or code was rejected"),
+                )
+            }
+            OAuthFlowError::Provider { provider, reason } => {
+                tracing::warn!(%provider, %reason, "identity provider failed");
+                Problem::new(
+                    StatusCode::BAD_GATEWAY,
+                    "provider_error",
+                    format!("{provider} could not be reached or answered unexpectedly"),
+                )
+            }
+            OAuthFlowError::EmailTaken => Problem::new(
+                StatusCode::CONFLICT,
+                "email_taken",
+                "another account of this provider already has this email",
+            ),
+            OAuthFlowError::Validation(errors) => Problem::validation(errors),
+            OAuthFlowError::Unavailable(cause) => AuthError::Unavailable(cause).into(),
+            OAuthFlowError::Unknown(cause) => internal(&cause),
+        }
+    }
+}
+
+/// The provider's `error` value, cut short and reduced to plain characters
+/// before it is echoed.
+fn printable(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' '))
+        .take(64)
+        .collect()
 }
 
 /// Logs the whole cause chain and answers the generic 500.
@@ -94,4 +159,4 @@ impl From<AiError> for Problem {
     }
 }
 
-into_api_error!(AuthError, AiError);
+into_api_error!(AuthError, AiError, OAuthFlowError);

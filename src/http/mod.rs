@@ -21,14 +21,15 @@ pub use listener::NoDelayAcceptor;
 pub use middleware::RequestId;
 pub use problem::Problem;
 
-use crate::core::{ai::AiService, auth::AuthService, health::Readiness};
-use api::{AiApi, AuthApi, HealthApi, UsersApi};
+use crate::core::{ai::AiService, auth::AuthService, health::Readiness, oauth::OAuthService};
+use api::{AiApi, AuthApi, HealthApi, OAuthApi, UsersApi};
 
 /// What the handlers need, handed over by the composition root.
 #[derive(Clone)]
 pub struct HttpServices {
     pub auth: Arc<AuthService>,
     pub ai: Arc<AiService>,
+    pub oauth: Arc<OAuthService>,
     pub readiness: Arc<Readiness>,
 }
 
@@ -39,11 +40,11 @@ pub struct HttpOptions {
     pub cors_origins: Vec<String>,
 }
 
-type Apis = (HealthApi, AuthApi, UsersApi, AiApi);
+type Apis = (HealthApi, AuthApi, OAuthApi, UsersApi, AiApi);
 
 fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (HealthApi, AuthApi, UsersApi, AiApi),
+        (HealthApi, AuthApi, OAuthApi, UsersApi, AiApi),
         "NexTarget API",
         env!("CARGO_PKG_VERSION"),
     )
@@ -85,6 +86,7 @@ pub fn endpoint(
         .with(middleware::ProblemErrors)
         .data(services.auth)
         .data(services.ai)
+        .data(services.oauth)
         .data(services.readiness)
         .with(middleware::RequestIdAndLog);
     routes.into_endpoint().boxed()

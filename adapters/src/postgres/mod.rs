@@ -1,6 +1,7 @@
 //! PostgreSQL storage, migrations from `migrations/postgres`.
 
 mod interactions;
+mod oauth_states;
 mod refresh_tokens;
 mod users;
 

@@ -4,9 +4,11 @@
 mod bind;
 mod errors;
 mod interaction_row;
+mod oauth_states;
 mod rows;
 
 pub(crate) use bind::bind_interaction;
 pub(crate) use errors::store_error;
 pub(crate) use interaction_row::{usage_columns, InteractionRow, INTERACTION_COLUMNS};
+pub(crate) use oauth_states::{OAuthStateRow, OAUTH_STATE_COLUMNS};
 pub(crate) use rows::UserRow;

@@ -2,6 +2,7 @@
 //! `migrations/sqlite`.
 
 mod interactions;
+mod oauth_states;
 mod refresh_tokens;
 mod users;
 

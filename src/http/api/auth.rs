@@ -5,7 +5,10 @@ use poem_openapi::{payload::Json, ApiResponse, OpenApi};
 use secrecy::SecretString;
 
 use super::ApiTags;
-use crate::core::auth::{AuthError, AuthService};
+use crate::core::{
+    auth::{AuthError, AuthService},
+    oauth::OAuthService,
+};
 use crate::http::{
     api_error::{doc, ApiError},
     problem::Problem,
@@ -24,22 +27,29 @@ pub enum Registered {
     SignedIn(Json<TokenResponse>),
 }
 
-type RegisterErrors =
-    ApiError<{ doc::BODY | doc::UNAUTHORIZED | doc::CONFLICT | doc::UNAVAILABLE }>;
+type RegisterErrors = ApiError<
+    { doc::BODY | doc::UNAUTHORIZED | doc::CONFLICT | doc::BAD_GATEWAY | doc::UNAVAILABLE },
+>;
 type LoginErrors =
     ApiError<{ doc::BODY | doc::UNAUTHORIZED | doc::TOO_MANY_REQUESTS | doc::UNAVAILABLE }>;
 
 #[OpenApi(tag = "ApiTags::Auth")]
 impl AuthApi {
-    /// Sign up with email and password (`provider: local`).
+    /// Sign up with email and password (`provider: local`), or sign in with
+    /// an id_token from Google's native SDK (`provider: google`): 201 when
+    /// that Google account is new, 200 when it already existed.
     ///
     /// Errors: 409 `email_taken`; 422 `validation_error` (bad email, missing
-    /// or weak password, password over 72 bytes, missing id_token).
+    /// or weak password, password over 72 bytes, missing id_token, provider
+    /// facebook, which signs in through `/auth/facebook/start`); 401
+    /// `invalid_id_token`; 502 `provider_error` (Google's keys unreadable);
+    /// 503 `provider_not_configured`.
     #[oai(path = "/auth/register", method = "post")]
     async fn register(
         &self,
         body: Json<RegisterRequest>,
         service: Data<&Arc<AuthService>>,
+        oauth: Data<&Arc<OAuthService>>,
     ) -> Result<Registered, RegisterErrors> {
         let body = body.0;
         match body.provider.unwrap_or(ProviderName::Local) {
@@ -50,13 +60,21 @@ impl AuthApi {
                     .await?;
                 Ok(Registered::Created(Json(session.into())))
             }
-            ProviderName::Google | ProviderName::Facebook => {
-                Err(Problem::from(AuthError::invalid(
-                    "provider",
-                    "sign-up with this provider goes through /auth/{provider}/start",
-                ))
-                .into())
+            ProviderName::Google => {
+                let (session, created) = oauth
+                    .sign_in_with_google_token(body.id_token.as_deref())
+                    .await?;
+                Ok(if created {
+                    Registered::Created(Json(session.into()))
+                } else {
+                    Registered::SignedIn(Json(session.into()))
+                })
             }
+            ProviderName::Facebook => Err(Problem::from(AuthError::invalid(
+                "provider",
+                "sign-up with facebook goes through /auth/facebook/start",
+            ))
+            .into()),
         }
     }
 

@@ -3,11 +3,13 @@
 mod ai;
 mod auth;
 mod health;
+mod oauth;
 mod users;
 
 pub use ai::AiApi;
 pub use auth::AuthApi;
 pub use health::HealthApi;
+pub use oauth::OAuthApi;
 pub use users::UsersApi;
 
 use poem_openapi::Tags;

@@ -1,0 +1,12 @@
+-- Pending OAuth web sign-ins: one row per `state`, taken (deleted) once by
+-- its callback, and expired after 10 minutes.
+CREATE TABLE oauth_states (
+    state         TEXT PRIMARY KEY NOT NULL,
+    provider      TEXT NOT NULL CHECK (provider IN ('google', 'facebook')),
+    nonce         TEXT NOT NULL,
+    pkce_verifier TEXT NOT NULL,
+    redirect_uri  TEXT,
+    expires_at    TEXT NOT NULL
+);
+
+CREATE INDEX oauth_states_expires_at ON oauth_states (expires_at);

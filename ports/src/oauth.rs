@@ -1,0 +1,66 @@
+//! The `OAuthProvider` port: one per external identity provider (Google,
+//! Facebook).
+
+use async_trait::async_trait;
+
+use crate::user::Provider;
+
+/// Who the provider says signed in, once every check passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedIdentity {
+    /// The provider's stable id of the account (`sub`, Facebook id).
+    pub subject: String,
+    /// The address the provider vouches for, when it gave one.
+    pub email: Option<String>,
+}
+
+/// Failures the core tells apart. Messages never carry a secret (client
+/// secret, code, verifier, access token).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OAuthError {
+    /// The token or code the client brought is not acceptable: bad
+    /// signature, algorithm, `aud`, `iss`, `exp`, `nonce`, unknown `kid`,
+    /// or a code or access token the provider refused.
+    #[error("invalid token: {0}")]
+    InvalidToken(String),
+    /// The provider could not be reached, failed, or answered something
+    /// unreadable.
+    #[error("provider error: {0}")]
+    ProviderError(String),
+    /// This provider has no such flow (for example a native token for
+    /// Facebook).
+    #[error("not supported by this provider")]
+    Unsupported,
+}
+
+#[cfg_attr(feature = "mocks", mockall::automock)]
+#[async_trait]
+pub trait OAuthProvider: Send + Sync {
+    /// Which provider this is.
+    fn provider(&self) -> Provider;
+
+    /// The URL to send the browser to. Providers without PKCE or nonce
+    /// support leave those out.
+    fn authorization_url(&self, state: &str, nonce: &str, pkce_challenge: &str) -> String;
+
+    /// Exchanges an authorization code for the identity it proves.
+    ///
+    /// # Errors
+    /// [`OAuthError::InvalidToken`] when the code is refused or the identity
+    /// fails a check (including `expected_nonce`, where the provider has
+    /// one); [`OAuthError::ProviderError`] when the provider fails.
+    async fn exchange_code(
+        &self,
+        code: &str,
+        pkce_verifier: &str,
+        expected_nonce: &str,
+    ) -> Result<VerifiedIdentity, OAuthError>;
+
+    /// Verifies a token a native SDK obtained (Google's id_token), without
+    /// a nonce.
+    ///
+    /// # Errors
+    /// As [`OAuthProvider::exchange_code`]; [`OAuthError::Unsupported`] for
+    /// providers without native tokens.
+    async fn verify_native_token(&self, id_token: &str) -> Result<VerifiedIdentity, OAuthError>;
+}

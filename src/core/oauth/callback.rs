@@ -1,0 +1,78 @@
+//! `/auth/{provider}/callback` and Google's native id_token sign-in.
+
+use nextarget_ports::Provider;
+
+use super::{OAuthFlowError, OAuthService};
+use crate::core::auth::{FieldError, Session};
+
+/// What the provider sent back to the callback URL.
+#[derive(Debug, Default, Clone)]
+pub struct CallbackParams {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+}
+
+impl OAuthService {
+    /// Finishes a web sign-in: spends the state, exchanges the code, upserts
+    /// the user and opens a session.
+    ///
+    /// # Errors
+    /// `Denied` for `?error=`; `InvalidState` for a missing, unknown,
+    /// expired, spent or other-provider state (the state is spent either
+    /// way); `MissingCode`; `InvalidToken`/`Provider` from the provider;
+    /// `EmailTaken`; storage errors.
+    pub async fn callback(
+        &self,
+        provider: Provider,
+        params: CallbackParams,
+    ) -> Result<Session, OAuthFlowError> {
+        let oauth = self.provider(provider)?;
+        let now = self.ports.clock.now();
+        let record = match params.state.as_deref().filter(|s| !s.is_empty()) {
+            Some(state) => self.ports.states.take(state, now).await?,
+            None => None,
+        };
+        if let Some(error) = params.error {
+            return Err(OAuthFlowError::Denied(error));
+        }
+        let record = record
+            .filter(|r| r.provider == provider)
+            .ok_or(OAuthFlowError::InvalidState)?;
+        let code = params
+            .code
+            .filter(|c| !c.is_empty())
+            .ok_or(OAuthFlowError::MissingCode)?;
+        let identity = oauth
+            .exchange_code(&code, &record.pkce_verifier, &record.nonce)
+            .await
+            .map_err(|e| OAuthFlowError::from_provider(provider, e))?;
+        let (user, _) = self.upsert(provider, identity).await?;
+        Ok(self.auth.open_session(user).await?)
+    }
+
+    /// Signs in with an id_token from Google's native SDK (no nonce). The
+    /// flag is `true` when the account was created by this call.
+    ///
+    /// # Errors
+    /// `Validation` without a token; `NotConfigured`; `InvalidToken`;
+    /// `Provider`; `EmailTaken`; storage errors.
+    pub async fn sign_in_with_google_token(
+        &self,
+        id_token: Option<&str>,
+    ) -> Result<(Session, bool), OAuthFlowError> {
+        let Some(id_token) = id_token.filter(|t| !t.trim().is_empty()) else {
+            return Err(OAuthFlowError::Validation(vec![FieldError::new(
+                "id_token",
+                "is required for provider google",
+            )]));
+        };
+        let google = self.provider(Provider::Google)?;
+        let identity = google
+            .verify_native_token(id_token)
+            .await
+            .map_err(|e| OAuthFlowError::from_provider(Provider::Google, e))?;
+        let (user, created) = self.upsert(Provider::Google, identity).await?;
+        Ok((self.auth.open_session(user).await?, created))
+    }
+}

@@ -1,0 +1,77 @@
+use nextarget_ports::{OAuthError, Provider, StoreError};
+
+use crate::core::auth::{AuthError, FieldError};
+
+/// Why an OAuth sign-in failed; each variant has its status and code in
+/// CONTRACT.md (mapped in `http::error_map`).
+#[derive(Debug, thiserror::Error)]
+pub enum OAuthFlowError {
+    /// client id, secret or redirect URI unset for this provider.
+    #[error("{0} sign-in is not configured")]
+    NotConfigured(Provider),
+    /// The provider sent `?error=` (the user said no, or the provider failed
+    /// before asking).
+    #[error("the provider answered {0:?}")]
+    Denied(String),
+    /// `state` missing, unknown, expired, already used, or issued for the
+    /// other provider.
+    #[error("unknown, expired or already used state")]
+    InvalidState,
+    /// The callback came without `code`.
+    #[error("the callback has no code")]
+    MissingCode,
+    /// The id_token, code or access token failed a check.
+    #[error("{provider} token rejected: {reason}")]
+    InvalidToken { provider: Provider, reason: String },
+    /// The provider failed or could not be reached.
+    #[error("{provider} failed: {reason}")]
+    Provider { provider: Provider, reason: String },
+    /// The provider's email belongs to another account of the same provider.
+    #[error("an account of this provider already has this email")]
+    EmailTaken,
+    #[error("invalid input")]
+    Validation(Vec<FieldError>),
+    #[error("storage unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    #[error(transparent)]
+    Unknown(#[from] anyhow::Error),
+}
+
+impl OAuthFlowError {
+    pub(super) fn from_provider(provider: Provider, err: OAuthError) -> Self {
+        match err {
+            OAuthError::InvalidToken(reason) => Self::InvalidToken { provider, reason },
+            OAuthError::ProviderError(reason) => Self::Provider { provider, reason },
+            OAuthError::Unsupported => Self::Validation(vec![FieldError::new(
+                "provider",
+                format!("{provider} has no native sign-in; use /auth/{provider}/start"),
+            )]),
+        }
+    }
+}
+
+impl From<StoreError> for OAuthFlowError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Duplicate(rule) => {
+                Self::Unknown(anyhow::anyhow!("unexpected duplicate on {rule}"))
+            }
+            StoreError::Unavailable(cause) => Self::Unavailable(cause),
+            StoreError::Unknown(cause) => Self::Unknown(cause),
+        }
+    }
+}
+
+impl From<AuthError> for OAuthFlowError {
+    fn from(err: AuthError) -> Self {
+        match err {
+            AuthError::Validation(fields) => Self::Validation(fields),
+            AuthError::EmailTaken => Self::EmailTaken,
+            AuthError::Unavailable(cause) => Self::Unavailable(cause),
+            AuthError::Unknown(cause) => Self::Unknown(cause),
+            other @ (AuthError::InvalidCredentials | AuthError::Unauthorized) => Self::Unknown(
+                anyhow::anyhow!("unexpected while opening a session: {other}"),
+            ),
+        }
+    }
+}

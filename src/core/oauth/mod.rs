@@ -1,0 +1,113 @@
+//! Sign-in with Google and Facebook: the web flow (`start`, `callback`) and
+//! Google's native id_token. Users are upserted by (provider, subject) and
+//! get a session from [`AuthService`].
+
+mod callback;
+mod error;
+mod secrets;
+mod start;
+
+use std::sync::Arc;
+
+use nextarget_ports::{
+    Clock, Email, NewUser, OAuthProvider, OAuthStateStore, Provider, StoreError, User,
+    UserRepository, VerifiedIdentity,
+};
+use uuid::Uuid;
+
+use crate::core::auth::AuthService;
+pub use callback::CallbackParams;
+pub use error::OAuthFlowError;
+
+/// How long a `state` from `/start` stays usable.
+pub const STATE_TTL_SECS: i64 = 600;
+
+/// The ports the OAuth use cases need; a provider is `None` when it is not
+/// configured.
+#[derive(Clone)]
+pub struct OAuthPorts {
+    pub states: Arc<dyn OAuthStateStore>,
+    pub users: Arc<dyn UserRepository>,
+    pub clock: Arc<dyn Clock>,
+    pub google: Option<Arc<dyn OAuthProvider>>,
+    pub facebook: Option<Arc<dyn OAuthProvider>>,
+}
+
+pub struct OAuthService {
+    ports: OAuthPorts,
+    auth: Arc<AuthService>,
+}
+
+impl OAuthService {
+    pub fn new(ports: OAuthPorts, auth: Arc<AuthService>) -> Self {
+        Self { ports, auth }
+    }
+
+    fn provider(&self, provider: Provider) -> Result<&Arc<dyn OAuthProvider>, OAuthFlowError> {
+        let configured = match provider {
+            Provider::Google => self.ports.google.as_ref(),
+            Provider::Facebook => self.ports.facebook.as_ref(),
+            Provider::Local => None,
+        };
+        configured.ok_or(OAuthFlowError::NotConfigured(provider))
+    }
+
+    /// The user of this provider identity, created on first sign-in; the
+    /// flag tells whether it was created now.
+    async fn upsert(
+        &self,
+        provider: Provider,
+        identity: VerifiedIdentity,
+    ) -> Result<(User, bool), OAuthFlowError> {
+        let users = &self.ports.users;
+        if let Some(user) = users.find_by_subject(provider, &identity.subject).await? {
+            return Ok((user, false));
+        }
+        let email = identity
+            .email
+            .as_deref()
+            .and_then(|e| Email::parse(e).ok())
+            .map_or_else(|| Email::parse(&placeholder_email(provider, &identity)), Ok)
+            .map_err(|e| anyhow::anyhow!("no usable email for a {provider} account: {e}"))?;
+        let new = NewUser {
+            id: Uuid::now_v7(),
+            email,
+            provider,
+            provider_subject: Some(identity.subject.clone()),
+            password_hash: None,
+            created_at: self.ports.clock.now(),
+        };
+        match users.create(&new).await {
+            Ok(user) => {
+                tracing::info!(user_id = %user.id, %provider, "account created");
+                Ok((user, true))
+            }
+            // Either a concurrent first sign-in of the same identity won the
+            // race (then use its account), or another account of this
+            // provider owns the email.
+            Err(StoreError::Duplicate(_)) => {
+                match users.find_by_subject(provider, &identity.subject).await? {
+                    Some(user) => Ok((user, false)),
+                    None => Err(OAuthFlowError::EmailTaken),
+                }
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+}
+
+/// `<subject>@<provider>.invalid`, for identities without an address.
+fn placeholder_email(provider: Provider, identity: &VerifiedIdentity) -> String {
+    let local: String = identity
+        .subject
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .take(64)
+        .collect();
+    format!("{local}@{provider}.invalid")
+}
+
+#[cfg(test)]
+mod callback_tests;
+#[cfg(test)]
+mod test_support;
