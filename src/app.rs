@@ -1,7 +1,11 @@
 //! The composition root: reads the settings, builds the adapters they name,
 //! hands them to the core and the core to the HTTP layer.
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{
+    future::Future,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use anyhow::Context;
 use nextarget_adapters::{
@@ -29,7 +33,7 @@ use crate::{
         health::Readiness,
         oauth::{OAuthPorts, OAuthService},
     },
-    http::{self, HttpOptions, HttpServices, NoDelayAcceptor},
+    http::{self, metrics::MetricsSource, HttpOptions, HttpServices, NoDelayAcceptor},
 };
 
 pub struct Application {
@@ -104,6 +108,7 @@ impl Application {
             ai: ai.clone(),
             oauth,
             readiness: Arc::new(Readiness::new(storage.users.clone(), shared_limiter)),
+            metrics: Arc::new(metrics_source(&storage)),
         };
         let endpoint = http::endpoint(
             services,
@@ -146,20 +151,45 @@ impl Application {
     /// # Errors
     /// On an I/O failure of the listener.
     pub async fn run_until(self, signal: impl Future<Output = ()>) -> std::io::Result<()> {
+        // One grace for the whole drain: connections, then streams.
+        let stop_requested = Arc::new(std::sync::OnceLock::new());
+        let stopped_at = stop_requested.clone();
+        let signal = async move {
+            signal.await;
+            let _ = stopped_at.set(Instant::now());
+        };
         let result = Server::new_with_acceptor(self.acceptor)
             .run_with_graceful_shutdown(self.endpoint, signal, Some(self.shutdown_grace))
             .await;
-        // Streams still relaying and their history writes, within the grace.
-        if tokio::time::timeout(self.shutdown_grace, self.ai.flush())
-            .await
-            .is_err()
-        {
+        let left = stop_requested
+            .get()
+            .map_or(self.shutdown_grace, |at: &Instant| {
+                self.shutdown_grace.saturating_sub(at.elapsed())
+            });
+        // Streams still relaying and their history writes, within the grace;
+        // streams whose client was cut at its end get a moment to store
+        // themselves as cancelled.
+        let left = left.max(Duration::from_secs(1));
+        if tokio::time::timeout(left, self.ai.flush()).await.is_err() {
             tracing::error!("shutdown grace over with AI streams still running");
         }
         self.storage.closer.close().await;
         tracing::info!("stopped");
         result
     }
+}
+
+/// `/metrics`: the process recorder, and this server's pool sampled at
+/// scrape time.
+fn metrics_source(storage: &storage::Storage) -> MetricsSource {
+    let closer = storage.closer.clone();
+    MetricsSource::new(
+        crate::observability::install(),
+        Arc::new(move || {
+            let stats = closer.pool_stats();
+            (stats.size, stats.idle, stats.max)
+        }),
+    )
 }
 
 /// The LLM client `llm.provider` names.

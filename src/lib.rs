@@ -9,4 +9,5 @@ pub mod config;
 pub mod core;
 pub mod http;
 mod oauth_providers;
+pub mod observability;
 pub mod telemetry;

@@ -22,6 +22,19 @@ pub struct Storage {
 #[async_trait::async_trait]
 pub trait StorageCloser: Send + Sync {
     async fn close(&self);
+
+    /// The pool's connections right now (for the `/metrics` gauges).
+    fn pool_stats(&self) -> PoolStats;
+}
+
+/// A snapshot of a connection pool.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Connections open, idle or in use.
+    pub size: u32,
+    pub idle: u32,
+    /// `database.max_connections`.
+    pub max: u32,
 }
 
 /// Connects to the database named by `url` (`sqlite:` or `postgres:`), runs

@@ -16,11 +16,14 @@ impl From<AuthError> for Problem {
                 "email_taken",
                 "an account with this email already exists",
             ),
-            AuthError::InvalidCredentials => Problem::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "invalid email or password",
-            ),
+            AuthError::InvalidCredentials => {
+                super::metrics::login_failed();
+                Problem::new(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_credentials",
+                    "invalid email or password",
+                )
+            }
             AuthError::Unauthorized => Problem::unauthorized(),
             AuthError::Unavailable(cause) => {
                 tracing::warn!(error = %format!("{cause:#}"), "storage unavailable");

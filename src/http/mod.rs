@@ -7,6 +7,7 @@ mod api_error;
 mod completion_response;
 mod error_map;
 mod listener;
+pub mod metrics;
 mod middleware;
 mod problem;
 mod schemas;
@@ -31,6 +32,7 @@ pub struct HttpServices {
     pub ai: Arc<AiService>,
     pub oauth: Arc<OAuthService>,
     pub readiness: Arc<Readiness>,
+    pub metrics: Arc<metrics::MetricsSource>,
 }
 
 /// HTTP settings the middleware needs.
@@ -88,6 +90,7 @@ pub fn endpoint(
         .data(services.ai)
         .data(services.oauth)
         .data(services.readiness)
+        .data(services.metrics)
         .with(middleware::RequestIdAndLog);
     routes.into_endpoint().boxed()
 }

@@ -19,7 +19,11 @@ async fn check_bearer(req: &Request, bearer: Bearer) -> poem::Result<User> {
     let auth = req
         .data::<Arc<AuthService>>()
         .ok_or_else(|| poem::Error::from(Problem::internal()))?;
-    auth.authenticate(&bearer.token)
+    let user = auth
+        .authenticate(&bearer.token)
         .await
-        .map_err(|e| poem::Error::from(Problem::from(e)))
+        .map_err(|e| poem::Error::from(Problem::from(e)))?;
+    // Into the request span, so its access-log line names the user.
+    tracing::Span::current().record("user_id", tracing::field::display(user.id));
+    Ok(user)
 }

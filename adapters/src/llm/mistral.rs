@@ -194,6 +194,7 @@ fn error_message(status: StatusCode, body: &str, api_key: &str) -> String {
 
 #[async_trait]
 impl LlmClient for MistralClient {
+    #[tracing::instrument(level = "debug", skip_all, fields(llm.model = %request.model))]
     async fn complete(&self, request: CompletionRequest) -> Result<Completion, LlmError> {
         let started = Instant::now();
         let body = WireRequest::new(&request, false);
@@ -213,6 +214,7 @@ impl LlmClient for MistralClient {
         result
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(llm.model = %request.model, llm.streamed = true))]
     async fn stream(&self, request: CompletionRequest) -> Result<CompletionStream, LlmError> {
         let body = WireRequest::new(&request, true);
         let resp = tokio::time::timeout(self.timeout, self.send_ok(&body))

@@ -7,6 +7,7 @@ use crate::sql::{bind_interaction, store_error, InteractionRow, INTERACTION_COLU
 
 #[async_trait]
 impl InteractionRepository for PostgresStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(db.system = "postgresql", db.operation = "interactions.append"))]
     async fn append(&self, i: &Interaction) -> Result<(), StoreError> {
         let sql = format!(
             "INSERT INTO interactions ({INTERACTION_COLUMNS}) \
@@ -19,6 +20,7 @@ impl InteractionRepository for PostgresStore {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(db.system = "postgresql", db.operation = "interactions.list"))]
     async fn list_for_user(
         &self,
         user_id: UserId,

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use sqlx::{postgres::PgPoolOptions, PgPool};
 
-use crate::storage::StorageCloser;
+use crate::storage::{PoolStats, StorageCloser};
 
 pub struct PostgresStore {
     pool: PgPool,
@@ -48,5 +48,13 @@ impl PostgresStore {
 impl StorageCloser for PostgresStore {
     async fn close(&self) {
         self.pool.close().await;
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
     }
 }

@@ -7,6 +7,7 @@ use crate::sql::{store_error, UserRow};
 const COLUMNS: &str = "id, email, provider, provider_subject, password_hash, created_at";
 
 impl PostgresStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(db.system = "postgresql", db.operation = "users.find"))]
     async fn fetch_user(&self, sql: &str, bind: &[&str]) -> Result<Option<User>, StoreError> {
         let mut query = sqlx::query_as::<_, UserRow>(sql);
         for value in bind {
@@ -22,6 +23,7 @@ impl PostgresStore {
 
 #[async_trait]
 impl UserRepository for PostgresStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(db.system = "postgresql", db.operation = "users.create"))]
     async fn create(&self, user: &NewUser) -> Result<User, StoreError> {
         sqlx::query(
             "INSERT INTO users (id, email, provider, provider_subject, password_hash, created_at) \

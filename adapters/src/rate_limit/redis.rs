@@ -137,6 +137,7 @@ impl RedisLimiter {
 
 #[async_trait]
 impl RateLimiter for RedisLimiter {
+    #[tracing::instrument(level = "debug", skip_all, fields(limiter = "redis"))]
     async fn check(
         &self,
         key: &str,

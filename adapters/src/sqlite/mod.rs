@@ -13,7 +13,7 @@ use sqlx::{
     SqlitePool,
 };
 
-use crate::storage::StorageCloser;
+use crate::storage::{PoolStats, StorageCloser};
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -55,5 +55,13 @@ impl SqliteStore {
 impl StorageCloser for SqliteStore {
     async fn close(&self) {
         self.pool.close().await;
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.pool.options().get_max_connections(),
+        }
     }
 }

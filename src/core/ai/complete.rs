@@ -22,6 +22,7 @@ impl AiService {
     /// # Errors
     /// Validation and rate-limit errors before any upstream call; upstream
     /// errors after it (then recorded in history too).
+    #[tracing::instrument(skip_all, fields(%user_id))]
     pub async fn complete(
         &self,
         user_id: UserId,

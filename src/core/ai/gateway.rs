@@ -10,7 +10,7 @@ use nextarget_ports::{
 };
 use uuid::Uuid;
 
-use super::{AiError, AiService};
+use super::{instruments, AiError, AiService};
 
 /// One upstream call to make and record.
 pub struct LlmCall {
@@ -53,6 +53,7 @@ impl AiService {
         {
             Ok(RateDecision::Allowed { .. }) => Ok(()),
             Ok(RateDecision::Limited { retry_after_secs }) => {
+                instruments::rate_limited("ai");
                 Err(AiError::RateLimited { retry_after_secs })
             }
             // The limiter adapters already fall back to per-instance limits;
@@ -69,12 +70,15 @@ impl AiService {
     ///
     /// # Errors
     /// The upstream failure, mapped to its `AiError`.
+    #[tracing::instrument(name = "llm_call", skip_all, fields(model = %call.request.model, kind = ?call.kind))]
     pub async fn call(&self, call: LlmCall) -> Result<CallOutcome, AiError> {
         let id = Uuid::now_v7();
         let created_at = self.ports.clock.now();
         let model = call.request.model.clone();
         let started = Instant::now();
         let result = self.ports.llm.complete(call.request).await;
+        let waited = started.elapsed();
+        instruments::provider_waited(waited);
         let latency_ms = elapsed_ms(started);
         let mut interaction = Interaction {
             id,
@@ -91,6 +95,7 @@ impl AiService {
         };
         match result {
             Ok(completion) => {
+                instruments::llm_call(&interaction.model, "ok", waited, Some(completion.usage));
                 interaction.model = completion.model.clone();
                 interaction.response = Some(completion.content.clone());
                 interaction.usage = Some(completion.usage);
@@ -104,6 +109,7 @@ impl AiService {
             }
             Err(err) => {
                 let err = AiError::from(err);
+                instruments::llm_call(&interaction.model, err.code(), waited, None);
                 interaction.status = InteractionStatus::Error;
                 interaction.error_code = Some(err.code().to_owned());
                 self.record(&interaction).await;

@@ -19,6 +19,7 @@ impl AiService {
     /// # Errors
     /// `Validation` for a limit outside 1..=100 or a cursor this server did
     /// not issue; `StorageUnavailable` when the database is down.
+    #[tracing::instrument(skip_all, fields(%user_id))]
     pub async fn history(
         &self,
         user_id: UserId,

@@ -6,6 +6,7 @@ mod cursor;
 mod error;
 mod gateway;
 mod history;
+pub mod instruments;
 mod request;
 mod stream;
 

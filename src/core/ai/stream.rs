@@ -14,7 +14,7 @@ use nextarget_ports::{
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::{gateway::elapsed_ms, AiError, AiService, CompletionInput};
+use super::{gateway::elapsed_ms, instruments, AiError, AiService, CompletionInput};
 
 /// What the client receives, in order: deltas, then `Done` or `Failed`.
 #[derive(Debug)]
@@ -39,6 +39,7 @@ impl AiService {
     /// # Errors
     /// Validation and rate-limit errors, and upstream errors that happen
     /// before the first byte (those are recorded in history too).
+    #[tracing::instrument(skip_all, fields(%user_id, streamed = true))]
     pub async fn stream(
         &self,
         user_id: UserId,
@@ -60,10 +61,14 @@ impl AiService {
             created_at: self.ports.clock.now(),
         };
         let started = Instant::now();
-        let upstream = match self.ports.llm.stream(request).await {
+        let model = request.model.clone();
+        let opened = self.ports.llm.stream(request).await;
+        instruments::provider_waited(started.elapsed());
+        let upstream = match opened {
             Ok(upstream) => upstream,
             Err(err) => {
                 let err = AiError::from(err);
+                instruments::llm_call(&model, err.code(), started.elapsed(), None);
                 row.status = InteractionStatus::Error;
                 row.error_code = Some(err.code().to_owned());
                 row.latency_ms = elapsed_ms(started);
@@ -85,6 +90,7 @@ impl AiService {
         mut row: Interaction,
         started: Instant,
     ) {
+        let requested = row.model.clone();
         let mut content = String::new();
         loop {
             let next = tokio::select! {
@@ -112,6 +118,7 @@ impl AiService {
                     row.usage = Some(usage);
                     row.response = Some(content);
                     row.latency_ms = elapsed_ms(started);
+                    instruments::llm_call(&requested, "ok", started.elapsed(), Some(usage));
                     self.record(&row).await;
                     let summary = StreamSummary {
                         id: row.id,
@@ -141,6 +148,8 @@ impl AiService {
         }
         row.response = Some(content);
         row.latency_ms = elapsed_ms(started);
+        let outcome = row.error_code.as_deref().unwrap_or("cancelled");
+        instruments::llm_call(&requested, outcome, started.elapsed(), None);
         self.record(&row).await;
     }
 

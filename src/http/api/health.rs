@@ -1,10 +1,14 @@
 use std::sync::Arc;
 
 use poem::web::Data;
-use poem_openapi::{payload::Json, ApiResponse, Object, OpenApi};
+use poem_openapi::{
+    payload::{Json, PlainText},
+    ApiResponse, Object, OpenApi,
+};
 
 use super::ApiTags;
 use crate::core::health::Readiness;
+use crate::http::metrics::MetricsSource;
 
 pub struct HealthApi;
 
@@ -25,6 +29,16 @@ pub enum ReadyResponse {
     /// A dependency does not answer.
     #[oai(status = 503)]
     NotReady(Json<Status>),
+}
+
+#[derive(ApiResponse)]
+pub enum MetricsResponse {
+    /// The Prometheus text exposition format (0.0.4).
+    #[oai(
+        status = 200,
+        content_type = "text/plain; version=0.0.4; charset=utf-8"
+    )]
+    Ok(PlainText<String>),
 }
 
 #[OpenApi(tag = "ApiTags::Operations")]
@@ -60,5 +74,14 @@ impl HealthApi {
         } else {
             ReadyResponse::NotReady(Json(status))
         }
+    }
+
+    /// Prometheus metrics: HTTP requests by method, route template and
+    /// status with latency histograms; LLM calls by model and outcome with
+    /// their latency and tokens; the proxy's own overhead; rate-limit
+    /// rejections; login failures; the database pool's connections.
+    #[oai(path = "/metrics", method = "get")]
+    async fn metrics(&self, source: Data<&Arc<MetricsSource>>) -> MetricsResponse {
+        MetricsResponse::Ok(PlainText(source.render()))
     }
 }

@@ -4,7 +4,7 @@
 use poem::{
     error::{MethodNotAllowedError, NotFoundError},
     http::StatusCode,
-    Endpoint, IntoResponse, Middleware, Request, Response, Result,
+    Endpoint, IntoResponse, Middleware, PathPattern, Request, Response, Result,
 };
 use poem_openapi::error::{
     AuthorizationError, ContentTypeError, ParseMultipartError, ParseParamError,
@@ -34,7 +34,15 @@ impl<E: Endpoint> Endpoint for ProblemErrorsEndpoint<E> {
     async fn call(&self, req: Request) -> Result<Self::Output> {
         match self.inner.call(req).await {
             Ok(resp) => Ok(resp.into_response()),
-            Err(err) => Ok(problem_for(err).into_response()),
+            Err(err) => {
+                // Keep the matched route for the access log and metrics.
+                let route = err.data::<PathPattern>().cloned();
+                let mut resp = problem_for(err).into_response();
+                if let Some(route) = route {
+                    resp.set_data(route);
+                }
+                Ok(resp)
+            }
         }
     }
 }

@@ -1,12 +1,16 @@
 //! Gives every request an id (the caller's `x-request-id` when sane, else a
 //! new UUID v7), a tracing span carrying it, the `x-request-id` response
-//! header, and one log line when it completes.
+//! header, and one log line when it completes (with the matched route and,
+//! once the bearer checker knows it, the user id), recorded in the request
+//! metrics too.
 
 use std::time::Instant;
 
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use tracing::Instrument;
 use uuid::Uuid;
+
+use crate::{core::ai::instruments::measure_provider_wait, http::metrics};
 
 pub const HEADER: &str = "x-request-id";
 
@@ -46,17 +50,29 @@ impl<E: Endpoint> Endpoint for RequestIdEndpoint<E> {
         req.extensions_mut().insert(RequestId(id.clone()));
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
-        let span = tracing::info_span!("request", request_id = %id, %method, %path);
+        let span = tracing::info_span!(
+            "request",
+            request_id = %id,
+            %method,
+            %path,
+            user_id = tracing::field::Empty
+        );
         let started = Instant::now();
-        let result = self.inner.call(req).instrument(span.clone()).await;
+        let (result, provider_wait) =
+            measure_provider_wait(self.inner.call(req).instrument(span.clone())).await;
         let mut resp = match result {
             Ok(resp) => resp.into_response(),
             Err(err) => super::problem_for(err).into_response(),
         };
+        let elapsed = started.elapsed();
+        let route = metrics::route_of(&resp);
+        let status = resp.status().as_u16();
+        metrics::record_request(&method, &route, status, elapsed, provider_wait);
         let _enter = span.enter();
         tracing::info!(
-            status = resp.status().as_u16(),
-            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            %route,
+            status,
+            latency_ms = elapsed.as_secs_f64() * 1000.0,
             "request completed"
         );
         if let Ok(value) = id.parse() {

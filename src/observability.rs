@@ -1,0 +1,95 @@
+//! The process-wide Prometheus recorder behind the `metrics` facade: the
+//! core and the HTTP layer record through `metrics::counter!`/`histogram!`,
+//! `/metrics` renders what this recorder holds.
+//!
+//! Every series name lives here, with its help text, so the scrape reads as
+//! documentation.
+
+use std::{sync::OnceLock, time::Duration};
+
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+
+/// `http_requests_total{method, route, status}`: `route` is the matched
+/// route template (`/users/me`), or `unmatched`.
+pub const HTTP_REQUESTS: &str = "http_requests_total";
+/// `http_request_duration_seconds{method, route, status}` histogram.
+pub const HTTP_DURATION: &str = "http_request_duration_seconds";
+/// `llm_requests_total{model, outcome}`: outcome `ok`, `cancelled` or an error code.
+pub const LLM_REQUESTS: &str = "llm_requests_total";
+/// `llm_request_duration_seconds{model, outcome}`: time waiting on the provider.
+pub const LLM_DURATION: &str = "llm_request_duration_seconds";
+/// `llm_tokens_total{model, kind}`: `kind` is `prompt` or `completion`.
+pub const LLM_TOKENS: &str = "llm_tokens_total";
+/// `ai_proxy_overhead_seconds{route}`: an AI request's time in the server
+/// minus its time waiting on the provider.
+pub const PROXY_OVERHEAD: &str = "ai_proxy_overhead_seconds";
+/// `rate_limit_rejections_total{scope}`.
+pub const RATE_LIMIT_REJECTIONS: &str = "rate_limit_rejections_total";
+/// `login_failures_total{reason}`.
+pub const LOGIN_FAILURES: &str = "login_failures_total";
+/// `db_pool_connections{state}`: `in_use` and `idle`, sampled at scrape time.
+pub const DB_POOL_CONNECTIONS: &str = "db_pool_connections";
+/// `db_pool_max_connections`, from `database.max_connections`.
+pub const DB_POOL_MAX: &str = "db_pool_max_connections";
+
+/// Seconds: from 0.25 ms (proxy overhead) to 30 s (`llm.timeout_secs`).
+const LATENCY_BUCKETS: &[f64] = &[
+    0.000_25, 0.000_5, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+    30.0,
+];
+
+static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+
+/// Installs the recorder once per process and returns its handle; `None`
+/// when another recorder was installed first (metrics are then not served).
+pub fn install() -> Option<PrometheusHandle> {
+    HANDLE
+        .get_or_init(|| {
+            let recorder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), LATENCY_BUCKETS)
+                .ok()?
+                .build_recorder();
+            let handle = recorder.handle();
+            metrics::set_global_recorder(recorder).ok()?;
+            describe();
+            // Histograms keep raw samples until drained; drain them even
+            // when nobody scrapes, so memory stays flat.
+            let upkeep = handle.clone();
+            let spawned = std::thread::Builder::new()
+                .name("metrics-upkeep".into())
+                .spawn(move || loop {
+                    std::thread::sleep(Duration::from_secs(5));
+                    upkeep.run_upkeep();
+                });
+            if let Err(err) = spawned {
+                tracing::warn!(error = %err, "metrics upkeep thread not started");
+            }
+            Some(handle)
+        })
+        .clone()
+}
+
+fn describe() {
+    use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
+    describe_counter!(
+        HTTP_REQUESTS,
+        "HTTP requests by method, route template and status"
+    );
+    describe_histogram!(HTTP_DURATION, Unit::Seconds, "HTTP request latency");
+    describe_counter!(LLM_REQUESTS, "LLM provider calls by model and outcome");
+    describe_histogram!(
+        LLM_DURATION,
+        Unit::Seconds,
+        "Time waiting on the LLM provider"
+    );
+    describe_counter!(LLM_TOKENS, "Tokens reported by the LLM provider");
+    describe_histogram!(
+        PROXY_OVERHEAD,
+        Unit::Seconds,
+        "AI request time in the server minus the time waiting on the provider"
+    );
+    describe_counter!(RATE_LIMIT_REJECTIONS, "Requests refused by a rate limit");
+    describe_counter!(LOGIN_FAILURES, "Failed password logins");
+    describe_gauge!(DB_POOL_CONNECTIONS, "Database pool connections by state");
+    describe_gauge!(DB_POOL_MAX, "Database pool size limit");
+}
