@@ -2,6 +2,7 @@
 //! of `nextarget-ports` on a real technology.
 
 pub mod clock;
+pub mod cpu_pool;
 pub mod facebook;
 pub mod google;
 mod google_jwks;

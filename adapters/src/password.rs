@@ -1,5 +1,5 @@
-//! `PasswordHasher` on bcrypt, run in `spawn_blocking` so the async workers
-//! stay free while a hash takes its ~0.3 s (cost 12).
+//! `PasswordHasher` on bcrypt, run on the low-priority [`crate::cpu_pool`]
+//! so the async workers stay free while a hash takes its ~0.3 s (cost 12).
 
 use async_trait::async_trait;
 use nextarget_ports::{PasswordHash, PasswordHasher};
@@ -27,8 +27,7 @@ impl BcryptHasher {
             .dummy
             .get_or_try_init(|| async move {
                 let random = uuid::Uuid::new_v4().to_string();
-                let hash =
-                    tokio::task::spawn_blocking(move || bcrypt::hash(random, cost)).await??;
+                let hash = crate::cpu_pool::run(move || bcrypt::hash(random, cost)).await??;
                 anyhow::Ok(hash)
             })
             .await?;
@@ -42,8 +41,7 @@ impl PasswordHasher for BcryptHasher {
         let password = password.expose_secret().to_owned();
         let cost = self.cost;
         let hashed =
-            tokio::task::spawn_blocking(move || bcrypt::non_truncating_hash(password, cost))
-                .await??;
+            crate::cpu_pool::run(move || bcrypt::non_truncating_hash(password, cost)).await??;
         Ok(PasswordHash::new(hashed))
     }
 
@@ -57,7 +55,7 @@ impl PasswordHasher for BcryptHasher {
             None => (self.dummy_hash().await?, false),
         };
         let password = password.expose_secret().to_owned();
-        let matches = tokio::task::spawn_blocking(move || {
+        let matches = crate::cpu_pool::run(move || {
             bcrypt::non_truncating_verify(password, &encoded).unwrap_or(false)
         })
         .await?;
