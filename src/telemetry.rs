@@ -12,7 +12,13 @@ pub fn init(settings: &LogSettings) {
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = fmt().with_env_filter(filter);
     let _ = match settings.format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        // `spans` lists the request span (request id, user id) and any inner
+        // one; the innermost alone would repeat it.
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .try_init(),
         LogFormat::Pretty => builder.try_init(),
     };
 }
