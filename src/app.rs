@@ -33,7 +33,7 @@ use crate::{
         health::Readiness,
         oauth::{OAuthPorts, OAuthService},
     },
-    http::{self, metrics::MetricsSource, HttpOptions, HttpServices, NoDelayAcceptor},
+    http::{self, HttpOptions, HttpServices, NoDelayAcceptor},
 };
 
 pub struct Application {
@@ -108,7 +108,7 @@ impl Application {
             ai: ai.clone(),
             oauth,
             readiness: Arc::new(Readiness::new(storage.users.clone(), shared_limiter)),
-            metrics: Arc::new(metrics_source(&storage)),
+            metrics: Arc::new(crate::observability::metrics_source(&storage)),
         };
         let endpoint = http::endpoint(
             services,
@@ -177,19 +177,6 @@ impl Application {
         tracing::info!("stopped");
         result
     }
-}
-
-/// `/metrics`: the process recorder, and this server's pool sampled at
-/// scrape time.
-fn metrics_source(storage: &storage::Storage) -> MetricsSource {
-    let closer = storage.closer.clone();
-    MetricsSource::new(
-        crate::observability::install(),
-        Arc::new(move || {
-            let stats = closer.pool_stats();
-            (stats.size, stats.idle, stats.max)
-        }),
-    )
 }
 
 /// The LLM client `llm.provider` names.

@@ -8,6 +8,9 @@
 use std::{sync::OnceLock, time::Duration};
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use nextarget_adapters::storage::Storage;
+
+use crate::http::metrics::MetricsSource;
 
 /// `http_requests_total{method, route, status}`: `route` is the matched
 /// route template (`/users/me`), or `unmatched`.
@@ -67,6 +70,19 @@ pub fn install() -> Option<PrometheusHandle> {
             Some(handle)
         })
         .clone()
+}
+
+/// What `/metrics` serves: the process recorder, and this server's pool
+/// sampled at scrape time.
+pub fn metrics_source(storage: &Storage) -> MetricsSource {
+    let closer = storage.closer.clone();
+    MetricsSource::new(
+        install(),
+        std::sync::Arc::new(move || {
+            let stats = closer.pool_stats();
+            (stats.size, stats.idle, stats.max)
+        }),
+    )
 }
 
 fn describe() {
