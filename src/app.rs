@@ -26,6 +26,7 @@ use crate::{
     core::{
         ai::{AiPolicy, AiPorts, AiService},
         auth::{AuthPolicy, AuthPorts, AuthService},
+        coach::CoachService,
         health::Readiness,
         oauth::{OAuthPorts, OAuthService},
     },
@@ -102,6 +103,7 @@ impl Application {
         let services = HttpServices {
             auth,
             ai: ai.clone(),
+            coach: Arc::new(CoachService::new(ai.clone())),
             oauth,
             readiness: Arc::new(Readiness::new(storage.users.clone(), shared_limiter)),
         };

@@ -21,14 +21,17 @@ pub use listener::NoDelayAcceptor;
 pub use middleware::RequestId;
 pub use problem::Problem;
 
-use crate::core::{ai::AiService, auth::AuthService, health::Readiness, oauth::OAuthService};
-use api::{AiApi, AuthApi, HealthApi, OAuthApi, UsersApi};
+use crate::core::{
+    ai::AiService, auth::AuthService, coach::CoachService, health::Readiness, oauth::OAuthService,
+};
+use api::{AiApi, AuthApi, CoachApi, HealthApi, OAuthApi, UsersApi};
 
 /// What the handlers need, handed over by the composition root.
 #[derive(Clone)]
 pub struct HttpServices {
     pub auth: Arc<AuthService>,
     pub ai: Arc<AiService>,
+    pub coach: Arc<CoachService>,
     pub oauth: Arc<OAuthService>,
     pub readiness: Arc<Readiness>,
 }
@@ -40,11 +43,11 @@ pub struct HttpOptions {
     pub cors_origins: Vec<String>,
 }
 
-type Apis = (HealthApi, AuthApi, OAuthApi, UsersApi, AiApi);
+type Apis = (HealthApi, AuthApi, OAuthApi, UsersApi, AiApi, CoachApi);
 
 fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (HealthApi, AuthApi, OAuthApi, UsersApi, AiApi),
+        (HealthApi, AuthApi, OAuthApi, UsersApi, AiApi, CoachApi),
         "NexTarget API",
         env!("CARGO_PKG_VERSION"),
     )
@@ -86,6 +89,7 @@ pub fn endpoint(
         .with(middleware::ProblemErrors)
         .data(services.auth)
         .data(services.ai)
+        .data(services.coach)
         .data(services.oauth)
         .data(services.readiness)
         .with(middleware::RequestIdAndLog);

@@ -68,4 +68,4 @@ impl AiService {
 }
 
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;

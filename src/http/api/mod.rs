@@ -2,12 +2,14 @@
 
 mod ai;
 mod auth;
+mod coach;
 mod health;
 mod oauth;
 mod users;
 
 pub use ai::AiApi;
 pub use auth::AuthApi;
+pub use coach::CoachApi;
 pub use health::HealthApi;
 pub use oauth::OAuthApi;
 pub use users::UsersApi;
@@ -22,6 +24,8 @@ pub enum ApiTags {
     Users,
     /// The LLM proxy and its history
     Ai,
+    /// Scored coaching advice
+    Coach,
     /// Liveness and readiness
     Operations,
 }

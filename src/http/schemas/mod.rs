@@ -2,8 +2,10 @@
 
 mod ai;
 mod auth;
+mod coach;
 mod user;
 
 pub use ai::{CompletionBody, CompletionRequestBody, HistoryBody, StreamDoneBody};
 pub use auth::{LoginRequest, RegisterRequest, TokenResponse};
+pub use coach::{AdviceRequestBody, AdviceResponseBody};
 pub use user::{ProviderName, UserBody};
