@@ -24,11 +24,18 @@ impl AuthService {
             .ok_or(AuthError::Unauthorized)
     }
 
-    /// Deletes the user with their refresh tokens and AI history.
+    /// Deletes the user with their refresh tokens and AI history. Every
+    /// refresh token is revoked first, so no session outlives the call even
+    /// where the rows are not removed with the user.
     ///
     /// # Errors
     /// `Unauthorized` when the user no longer exists.
     pub async fn delete_account(&self, user_id: UserId) -> Result<(), AuthError> {
+        let now = self.ports.clock.now();
+        self.ports
+            .refresh_tokens
+            .revoke_all_for_user(user_id, now)
+            .await?;
         if self.ports.users.delete(user_id).await? {
             tracing::info!(%user_id, "account deleted");
             Ok(())
