@@ -4,6 +4,7 @@
 
 mod api;
 mod api_error;
+mod client_ip;
 mod error_map;
 mod listener;
 mod middleware;
@@ -21,7 +22,7 @@ pub use middleware::RequestId;
 pub use problem::Problem;
 
 use crate::core::{auth::AuthService, health::Readiness};
-use api::{AuthApi, HealthApi, UsersApi};
+use api::{AuthApi, HealthApi, SessionsApi, UsersApi};
 
 /// What the handlers need, handed over by the composition root.
 #[derive(Clone)]
@@ -35,13 +36,15 @@ pub struct HttpServices {
 pub struct HttpOptions {
     pub body_limit_bytes: usize,
     pub cors_origins: Vec<String>,
+    /// Peers whose `X-Forwarded-For` names the client (`server.trusted_proxies`).
+    pub trusted_proxies: Vec<crate::config::IpRange>,
 }
 
-type Apis = (HealthApi, AuthApi, UsersApi);
+type Apis = (HealthApi, AuthApi, SessionsApi, UsersApi);
 
 fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (HealthApi, AuthApi, UsersApi),
+        (HealthApi, AuthApi, SessionsApi, UsersApi),
         "NexTarget API",
         env!("CARGO_PKG_VERSION"),
     )
@@ -82,6 +85,7 @@ pub fn endpoint(
         )
         .with(middleware::ProblemErrors)
         .data(services.auth)
+        .data(client_ip::TrustedProxies(options.trusted_proxies.clone()))
         .data(services.readiness)
         .with(middleware::RequestIdAndLog);
     routes.into_endpoint().boxed()

@@ -2,10 +2,12 @@
 
 mod auth;
 mod health;
+mod sessions;
 mod users;
 
 pub use auth::AuthApi;
 pub use health::HealthApi;
+pub use sessions::SessionsApi;
 pub use users::UsersApi;
 
 use poem_openapi::Tags;

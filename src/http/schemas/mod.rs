@@ -3,5 +3,5 @@
 mod auth;
 mod user;
 
-pub use auth::{LoginRequest, RegisterRequest, TokenResponse};
+pub use auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse};
 pub use user::{ProviderName, UserBody};
