@@ -27,8 +27,8 @@ pub use llm::{
 pub use password::{PasswordHash, PasswordHasher};
 pub use rate_limiter::{FailureCount, RateDecision, RateLimit, RateLimitError, RateLimiter};
 pub use refresh_tokens::{
-    NewRefreshToken, NextRefreshToken, RefreshTokenRecord, RefreshTokenStore, RotateError, Rotation,
-    RotationKind,
+    NewRefreshToken, NextRefreshToken, RefreshTokenRecord, RefreshTokenStore, RotateError,
+    Rotation, RotationKind,
 };
 pub use tokens::{AccessClaims, AccessTokenCodec, IssuedAccessToken, TokenError};
 pub use user::{NewUser, Provider, User, UserId};

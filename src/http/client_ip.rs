@@ -27,10 +27,7 @@ impl TrustedProxies {
     /// The client of a request from `peer` carrying `forwarded_for` (every
     /// `X-Forwarded-For` value, in order).
     pub fn client_ip(&self, peer: Option<IpAddr>, forwarded_for: &[&str]) -> Option<IpAddr> {
-        let peer = peer.map(|ip| ip.to_canonical());
-        let Some(mut client) = peer else {
-            return None;
-        };
+        let mut client = peer?.to_canonical();
         if !self.trusts(client) {
             return Some(client);
         }

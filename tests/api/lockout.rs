@@ -175,3 +175,13 @@ async fn two_instances_on_redis_share_the_lockout() {
     let resp = login_from(&second, &email, STRONG_PASSWORD, "198.51.100.51").await;
     assert_eq!(resp.status(), 200);
 }
+
+#[test]
+fn a_bad_trusted_proxy_stops_start_up_naming_the_key() {
+    let err =
+        nextarget::config::load_for_tests(&[("server.trusted_proxies", "10.0.0.0/8, proxy.local")])
+            .expect_err("refused");
+    let message = err.to_string();
+    assert!(message.contains("server.trusted_proxies"), "{message}");
+    assert!(message.contains("proxy.local"), "{message}");
+}

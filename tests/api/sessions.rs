@@ -5,7 +5,7 @@ use futures::future::join_all;
 use reqwest::Response;
 use serde_json::Value;
 
-use crate::helpers::{problem, spawn_app_with_clock, Backend, TestApp};
+use crate::helpers::{problem, spawn_app, spawn_app_with_clock, Backend, TestApp};
 use crate::on_every_backend;
 
 on_every_backend!(
@@ -174,4 +174,17 @@ async fn deleting_the_account_kills_its_refresh_tokens(backend: Backend) {
         "unauthorized",
     )
     .await;
+}
+
+#[tokio::test]
+async fn malformed_refresh_and_logout_bodies_are_bad_requests() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    for path in ["/auth/refresh", "/auth/logout"] {
+        problem(app.post_raw(path, "{").await, 400, "bad_request").await;
+        problem(app.post_raw(path, "{}").await, 400, "bad_request").await;
+        let wrong_type = app.post_raw(path, r#"{"refresh_token": ["x"]}"#).await;
+        problem(wrong_type, 400, "bad_request").await;
+    }
 }

@@ -58,9 +58,11 @@ pub(crate) fn decide(row: &RefreshRow, now: DateTime<Utc>, grace: Duration) -> S
         return Step::Spend;
     };
     let grace = chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::MAX);
-    let within = spent_at
-        .checked_add_signed(grace)
-        .map_or(true, |end| now < end);
+    // No representable end (an absurd grace) means "still within".
+    let within = match spent_at.checked_add_signed(grace) {
+        Some(end) => now < end,
+        None => true,
+    };
     if !grace.is_zero() && row.grace_closed_at.is_none() && within {
         Step::GraceReplay
     } else {
@@ -114,10 +116,7 @@ mod tests {
             ..live.clone()
         };
         assert_eq!(decide(&just_spent, now, five), Step::GraceReplay);
-        assert_eq!(
-            decide(&just_spent, now, Duration::ZERO),
-            Step::RevokeFamily
-        );
+        assert_eq!(decide(&just_spent, now, Duration::ZERO), Step::RevokeFamily);
         let closed = RefreshRow {
             grace_closed_at: Some(now),
             ..just_spent.clone()

@@ -103,4 +103,23 @@ mod tests {
             id
         );
     }
+
+    #[tokio::test]
+    async fn deleting_an_account_revokes_its_refresh_tokens_first() {
+        let mut fx = Fixture::new();
+        let id = Uuid::now_v7();
+        let mut seq = mockall::Sequence::new();
+        fx.refresh_tokens
+            .expect_revoke_all_for_user()
+            .withf(move |user, _| *user == id)
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _| Ok(2));
+        fx.users
+            .expect_delete()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_| Ok(true));
+        fx.service().delete_account(id).await.expect("deleted");
+    }
 }

@@ -91,14 +91,13 @@ impl AuthService {
                 .failures(key, now)
                 .await
                 .map_err(unavailable)?;
-            wait = wait.max(remaining_secs(
-                failures,
-                self.policy.max_failed_logins,
-                now,
-            ));
+            wait = wait.max(remaining_secs(failures, self.policy.max_failed_logins, now));
         }
         if wait > 0 {
-            tracing::info!(retry_after_secs = wait, "attempt refused: too many failures");
+            tracing::info!(
+                retry_after_secs = wait,
+                "attempt refused: too many failures"
+            );
             return Err(AuthError::TooManyAttempts {
                 retry_after_secs: wait,
             });

@@ -154,7 +154,11 @@ mod tests {
         fx.users.expect_find_by_email().never();
         let err = fx
             .service()
-            .login(" Alice@example.com", &secret("right"), Some([10, 0, 0, 1].into()))
+            .login(
+                " Alice@example.com",
+                &secret("right"),
+                Some([10, 0, 0, 1].into()),
+            )
             .await
             .err();
         assert!(
@@ -190,6 +194,9 @@ mod tests {
             .login("bob@example.com", &secret("x"), Some([10, 0, 0, 1].into()))
             .await
             .err();
-        assert!(matches!(err, Some(AuthError::InvalidCredentials)), "{err:?}");
+        assert!(
+            matches!(err, Some(AuthError::InvalidCredentials)),
+            "{err:?}"
+        );
     }
 }

@@ -64,7 +64,10 @@ mod tests {
             .withf(move |f, _| *f == family)
             .times(1)
             .returning(|_, _| Ok(3));
-        fx.service().logout(&secret("tok")).await.expect("signed out");
+        fx.service()
+            .logout(&secret("tok"))
+            .await
+            .expect("signed out");
     }
 
     #[tokio::test]

@@ -142,9 +142,15 @@ mod tests {
                 .await
                 .err();
             if reused {
-                assert!(matches!(err, Some(AuthError::RefreshTokenReused)), "{err:?}");
+                assert!(
+                    matches!(err, Some(AuthError::RefreshTokenReused)),
+                    "{err:?}"
+                );
             } else {
-                assert!(matches!(err, Some(AuthError::InvalidRefreshToken)), "{err:?}");
+                assert!(
+                    matches!(err, Some(AuthError::InvalidRefreshToken)),
+                    "{err:?}"
+                );
             }
         }
     }
