@@ -42,6 +42,16 @@ pub(super) fn validate(s: &Settings) -> Result<(), String> {
             "rate_limit.redis_url must be set when rate_limit.backend = \"redis\"".to_owned(),
         );
     }
+    for proxy in &s.server.trusted_proxies {
+        if let Err(reason) = proxy.parse::<super::IpRange>() {
+            problems.push(format!(
+                "server.trusted_proxies: {reason} (expected IPs or CIDR ranges, e.g. \"10.0.0.0/8\")"
+            ));
+        }
+    }
+    if s.auth.max_failed_logins == 0 {
+        problems.push("auth.max_failed_logins must be > 0".to_owned());
+    }
     if s.rate_limit.ai_requests_per_minute == 0 {
         problems.push("rate_limit.ai_requests_per_minute must be > 0".to_owned());
     }

@@ -4,6 +4,7 @@
 
 mod api;
 mod api_error;
+mod client_ip;
 mod completion_response;
 mod error_map;
 mod listener;
@@ -24,7 +25,7 @@ pub use problem::Problem;
 use crate::core::{
     ai::AiService, auth::AuthService, coach::CoachService, health::Readiness, oauth::OAuthService,
 };
-use api::{AiApi, AuthApi, CoachApi, HealthApi, OAuthApi, UsersApi};
+use api::{AiApi, AuthApi, CoachApi, HealthApi, OAuthApi, SessionsApi, UsersApi};
 
 /// What the handlers need, handed over by the composition root.
 #[derive(Clone)]
@@ -41,13 +42,31 @@ pub struct HttpServices {
 pub struct HttpOptions {
     pub body_limit_bytes: usize,
     pub cors_origins: Vec<String>,
+    /// Peers whose `X-Forwarded-For` names the client (`server.trusted_proxies`).
+    pub trusted_proxies: Vec<crate::config::IpRange>,
 }
 
-type Apis = (HealthApi, AuthApi, OAuthApi, UsersApi, AiApi, CoachApi);
+type Apis = (
+    HealthApi,
+    AuthApi,
+    SessionsApi,
+    OAuthApi,
+    UsersApi,
+    AiApi,
+    CoachApi,
+);
 
 fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (HealthApi, AuthApi, OAuthApi, UsersApi, AiApi, CoachApi),
+        (
+            HealthApi,
+            AuthApi,
+            SessionsApi,
+            OAuthApi,
+            UsersApi,
+            AiApi,
+            CoachApi,
+        ),
         "NexTarget API",
         env!("CARGO_PKG_VERSION"),
     )
@@ -91,6 +110,7 @@ pub fn endpoint(
         .data(services.ai)
         .data(services.coach)
         .data(services.oauth)
+        .data(client_ip::TrustedProxies(options.trusted_proxies.clone()))
         .data(services.readiness)
         .with(middleware::RequestIdAndLog);
     routes.into_endpoint().boxed()

@@ -8,7 +8,7 @@ use tokio::{io::AsyncReadExt, io::AsyncWriteExt, net::TcpListener};
 
 use crate::ai_proxy::history;
 use crate::helpers::{
-    problem, redis_url, spawn_app, spawn_app_on, spawn_app_with, test_database, Backend,
+    problem, redis_url, spawn_app, spawn_app_with, spawn_instance, test_database, Backend,
 };
 use crate::on_every_backend;
 
@@ -166,8 +166,8 @@ async fn two_instances_on_redis_share_one_limit() {
         ("rate_limit.redis_url", redis.as_str()),
         ("rate_limit.ai_requests_per_minute", "3"),
     ];
-    let first = spawn_app_on(db.clone(), &settings).await;
-    let second = spawn_app_on(db, &settings).await;
+    let first = spawn_instance(&db, &settings, None).await;
+    let second = spawn_instance(&db, &settings, None).await;
     let token = first.new_user_token().await;
     let mut statuses = Vec::new();
     for n in 0..4 {

@@ -4,7 +4,11 @@
 
 use std::sync::Arc;
 
-use nextarget::{app::Application, config};
+use nextarget::{
+    app::{Application, Overrides},
+    config,
+};
+use nextarget_adapters::clock::ManualClock;
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
 use sqlx::{Connection, Executor, PgConnection};
@@ -20,7 +24,7 @@ pub enum Backend {
     Postgres,
 }
 
-/// A database of the test's own.
+/// A database of the test's own (clones share it: a second instance).
 #[derive(Clone)]
 pub struct TestDb {
     pub url: String,
@@ -90,6 +94,9 @@ pub struct TestApp {
 
     pub client: Client,
     pub db: TestDb,
+    /// The server's clock, when it was started with one it does not own
+    /// ([`spawn_app_with_clock`]): move it instead of sleeping.
+    pub clock: Option<ManualClock>,
 }
 
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
@@ -99,19 +106,37 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 /// Starts the server with the `test` settings plus `overrides`.
 pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, &str)]) -> Option<TestApp> {
     let db = test_database(backend).await?;
-    Some(spawn_app_on(db, overrides).await)
+    Some(spawn_instance(&db, overrides, None).await)
 }
 
-/// Starts a server on an existing database (a second instance beside a
-/// first one, for example).
-pub async fn spawn_app_on(db: TestDb, overrides: &[(&str, &str)]) -> TestApp {
+/// [`spawn_app_with`] on a [`ManualClock`] (in `TestApp::clock`) that starts
+/// at the current time and moves only when the test advances it.
+pub async fn spawn_app_with_clock(backend: Backend, overrides: &[(&str, &str)]) -> Option<TestApp> {
+    let db = test_database(backend).await?;
+    Some(spawn_instance(&db, overrides, Some(ManualClock::starting_now())).await)
+}
+
+/// A server on `db` (which another instance may already use), with
+/// `clock` when given.
+pub async fn spawn_instance(
+    db: &TestDb,
+    overrides: &[(&str, &str)],
+    clock: Option<ManualClock>,
+) -> TestApp {
     let mut all = vec![
         ("database.url", db.url.as_str()),
         ("database.max_connections", "5"),
     ];
     all.extend_from_slice(overrides);
     let settings = config::load_for_tests(&all).expect("test settings");
-    let app = Application::build(settings).await.expect("server builds");
+    let overrides = Overrides {
+        clock: clock
+            .clone()
+            .map(|c| Arc::new(c) as Arc<dyn nextarget_ports::Clock>),
+    };
+    let app = Application::build_with(settings, overrides)
+        .await
+        .expect("server builds");
     let port = app.port();
     tokio::spawn(app.run_until(std::future::pending()));
     TestApp {
@@ -120,7 +145,8 @@ pub async fn spawn_app_on(db: TestDb, overrides: &[(&str, &str)]) -> TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client"),
-        db,
+        db: db.clone(),
+        clock,
     }
 }
 
@@ -227,6 +253,24 @@ impl TestApp {
                 .await
                 .expect("rows")
         }
+    }
+
+    pub async fn refresh(&self, refresh_token: &str) -> Response {
+        self.post_json("/auth/refresh", &json!({"refresh_token": refresh_token}))
+            .await
+    }
+
+    pub async fn logout(&self, refresh_token: &str) -> Response {
+        self.post_json("/auth/logout", &json!({"refresh_token": refresh_token}))
+            .await
+    }
+
+    /// Moves the server's [`ManualClock`] forward.
+    pub fn advance(&self, secs: i64) {
+        self.clock
+            .as_ref()
+            .expect("spawned with spawn_app_with_clock")
+            .advance(chrono::Duration::seconds(secs));
     }
 
     /// Registers a fresh user and returns its `TokenResponse`.

@@ -1,8 +1,49 @@
+//! Refresh tokens on PostgreSQL. A rotation runs in one transaction that
+//! first takes a transaction-scoped advisory lock on the presented token's
+//! family, then reads the row afresh: rotations, grace replays and reuse
+//! revocations of one family run one after the other (and never deadlock,
+//! as each takes that single lock first), other families in parallel.
+
+use std::time::Duration;
+
 use async_trait::async_trait;
-use nextarget_ports::{NewRefreshToken, RefreshTokenStore, StoreError};
+use chrono::{DateTime, Utc};
+use nextarget_ports::{
+    NewRefreshToken, NextRefreshToken, RefreshTokenRecord, RefreshTokenStore, RotateError,
+    Rotation, RotationKind, StoreError, UserId,
+};
+use sqlx::{Postgres, Transaction};
+use uuid::Uuid;
 
 use super::PostgresStore;
-use crate::sql::store_error;
+use crate::sql::{decide, family_lock_key, store_error, RefreshRow, Step, REFRESH_COLUMNS};
+
+fn err(e: sqlx::Error) -> StoreError {
+    store_error(e, "refresh_token")
+}
+
+async fn insert_child(
+    tx: &mut Transaction<'_, Postgres>,
+    parent: &RefreshRow,
+    next: &NextRefreshToken,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO refresh_tokens \
+         (id, user_id, family_id, token_hash, created_at, expires_at, parent_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(next.id)
+    .bind(parent.user_id)
+    .bind(parent.family_id)
+    .bind(&next.token_hash)
+    .bind(next.created_at)
+    .bind(next.expires_at)
+    .bind(parent.id)
+    .execute(&mut **tx)
+    .await
+    .map_err(err)?;
+    Ok(())
+}
 
 #[async_trait]
 impl RefreshTokenStore for PostgresStore {
@@ -19,7 +60,127 @@ impl RefreshTokenStore for PostgresStore {
         .bind(token.expires_at)
         .execute(self.pool())
         .await
-        .map_err(|e| store_error(e, "refresh_token"))?;
+        .map_err(err)?;
         Ok(())
+    }
+
+    async fn rotate(
+        &self,
+        presented_hash: &str,
+        next: &NextRefreshToken,
+        now: DateTime<Utc>,
+        grace: Duration,
+    ) -> Result<Rotation, RotateError> {
+        let mut tx = self.pool().begin().await.map_err(err)?;
+        let family: Uuid =
+            sqlx::query_scalar("SELECT family_id FROM refresh_tokens WHERE token_hash = $1")
+                .bind(presented_hash)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(err)?
+                .ok_or(RotateError::Invalid)?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(family_lock_key(family))
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        // A statement after the lock sees every rotation committed before it.
+        let sql = format!("SELECT {REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1");
+        let row = sqlx::query_as::<_, RefreshRow>(&sql)
+            .bind(presented_hash)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(err)?
+            .ok_or(RotateError::Invalid)?;
+        let kind = match decide(&row, now, grace) {
+            Step::Invalid => return Err(RotateError::Invalid),
+            Step::RevokeFamily => {
+                sqlx::query(
+                    "UPDATE refresh_tokens SET revoked_at = $1 \
+                     WHERE family_id = $2 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(row.family_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+                tx.commit().await.map_err(err)?;
+                return Err(RotateError::Reused);
+            }
+            Step::Spend => {
+                sqlx::query("UPDATE refresh_tokens SET spent_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(row.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+                if let Some(parent) = row.parent_id {
+                    sqlx::query(
+                        "UPDATE refresh_tokens SET grace_closed_at = $1 \
+                         WHERE id = $2 AND grace_closed_at IS NULL",
+                    )
+                    .bind(now)
+                    .bind(parent)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+                }
+                RotationKind::Rotated
+            }
+            Step::GraceReplay => {
+                sqlx::query("UPDATE refresh_tokens SET grace_closed_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(row.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
+                RotationKind::GraceReplay
+            }
+        };
+        insert_child(&mut tx, &row, next).await?;
+        tx.commit().await.map_err(err)?;
+        Ok(Rotation {
+            user_id: row.user_id,
+            family_id: row.family_id,
+            kind,
+        })
+    }
+
+    async fn find(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>, StoreError> {
+        let sql = format!("SELECT {REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1");
+        let row = sqlx::query_as::<_, RefreshRow>(&sql)
+            .bind(token_hash)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(err)?;
+        Ok(row.map(RefreshTokenRecord::from))
+    }
+
+    async fn revoke_family(&self, family_id: Uuid, now: DateTime<Utc>) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(family_id)
+        .execute(self.pool())
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn revoke_all_for_user(
+        &self,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(user_id)
+        .execute(self.pool())
+        .await
+        .map_err(err)?;
+        Ok(done.rows_affected())
     }
 }

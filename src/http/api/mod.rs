@@ -5,6 +5,7 @@ mod auth;
 mod coach;
 mod health;
 mod oauth;
+mod sessions;
 mod users;
 
 pub use ai::AiApi;
@@ -12,6 +13,7 @@ pub use auth::AuthApi;
 pub use coach::CoachApi;
 pub use health::HealthApi;
 pub use oauth::OAuthApi;
+pub use sessions::SessionsApi;
 pub use users::UsersApi;
 
 use poem_openapi::Tags;

@@ -58,3 +58,11 @@ impl From<Session> for TokenResponse {
         }
     }
 }
+
+/// A refresh token, for `/auth/refresh` and `/auth/logout`.
+#[derive(Object)]
+pub struct RefreshRequest {
+    /// The opaque `refresh_token` of a `TokenResponse`.
+    #[oai(validator(max_length = 1024))]
+    pub refresh_token: String,
+}

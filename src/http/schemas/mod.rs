@@ -6,6 +6,6 @@ mod coach;
 mod user;
 
 pub use ai::{CompletionBody, CompletionRequestBody, HistoryBody, StreamDoneBody};
-pub use auth::{LoginRequest, RegisterRequest, TokenResponse};
+pub use auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse};
 pub use coach::{AdviceRequestBody, AdviceResponseBody};
 pub use user::{ProviderName, UserBody};
