@@ -1,11 +1,6 @@
 //! SQLite storage: WAL mode, a busy timeout, foreign keys on, migrations from
 //! `migrations/sqlite`.
 
-mod interactions;
-mod oauth_states;
-mod refresh_tokens;
-mod users;
-
 use std::{str::FromStr, time::Duration};
 
 use sqlx::{
@@ -13,7 +8,14 @@ use sqlx::{
     SqlitePool,
 };
 
-use crate::storage::StorageCloser;
+use nextarget_ports::RotateError;
+
+use crate::{sql::store_error, storage::StorageCloser};
+
+crate::sql::impl_user_repository!(SqliteStore);
+crate::sql::impl_interaction_repository!(SqliteStore);
+crate::sql::impl_oauth_state_store!(SqliteStore);
+crate::sql::impl_refresh_token_store!(SqliteStore, sqlx::Sqlite);
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -48,6 +50,19 @@ impl SqliteStore {
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// A refresh rotation's transaction: `BEGIN IMMEDIATE` takes the
+    /// database's write lock before anything is read, so concurrent
+    /// rotations run one after the other.
+    async fn begin_rotation(
+        &self,
+        _presented_hash: &str,
+    ) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, RotateError> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| RotateError::Store(store_error(e, "refresh_token")))
     }
 }
 
