@@ -24,6 +24,27 @@ pub trait StorageCloser: Send + Sync {
     async fn close(&self);
 }
 
+impl Storage {
+    /// Every port on one store.
+    fn on<S>(store: Arc<S>) -> Self
+    where
+        S: UserRepository
+            + RefreshTokenStore
+            + InteractionRepository
+            + OAuthStateStore
+            + StorageCloser
+            + 'static,
+    {
+        Storage {
+            users: store.clone(),
+            refresh_tokens: store.clone(),
+            interactions: store.clone(),
+            oauth_states: store.clone(),
+            closer: store,
+        }
+    }
+}
+
 /// Connects to the database named by `url` (`sqlite:` or `postgres:`), runs
 /// its migrations, and returns the adapters on it.
 ///
@@ -42,13 +63,7 @@ pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result
             .migrate()
             .await
             .context("Failed to migrate the SQLite database")?;
-        Ok(Storage {
-            users: store.clone(),
-            refresh_tokens: store.clone(),
-            interactions: store.clone(),
-            oauth_states: store.clone(),
-            closer: store,
-        })
+        Ok(Storage::on(store))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         let store = Arc::new(
             PostgresStore::connect(url, max_connections)
@@ -59,13 +74,7 @@ pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result
             .migrate()
             .await
             .context("Failed to migrate the PostgreSQL database")?;
-        Ok(Storage {
-            users: store.clone(),
-            refresh_tokens: store.clone(),
-            interactions: store.clone(),
-            oauth_states: store.clone(),
-            closer: store,
-        })
+        Ok(Storage::on(store))
     } else {
         bail!("database.url must start with sqlite: or postgres:")
     }
