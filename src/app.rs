@@ -68,8 +68,17 @@ impl Application {
     /// As [`Application::build`].
     pub async fn build_with(settings: Settings, overrides: Overrides) -> anyhow::Result<Self> {
         let clock: Arc<dyn Clock> = overrides.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let storage =
-            storage::connect(&settings.database.url, settings.database.max_connections).await?;
+        let storage = storage::connect_with(
+            &settings.database.url,
+            storage::PoolSettings {
+                max_connections: settings.database.max_connections,
+                acquire_timeout: settings
+                    .database
+                    .acquire_timeout_secs
+                    .map(Duration::from_secs),
+            },
+        )
+        .await?;
         let jwt_secret = settings
             .auth
             .jwt_secret

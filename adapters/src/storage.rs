@@ -1,6 +1,6 @@
 //! Picks the storage adapters from the scheme of `database.url`.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use anyhow::{bail, Context};
 use nextarget_ports::{InteractionRepository, OAuthStateStore, RefreshTokenStore, UserRepository};
@@ -22,6 +22,17 @@ pub struct Storage {
 #[async_trait::async_trait]
 pub trait StorageCloser: Send + Sync {
     async fn close(&self);
+}
+
+/// How the connection pool behaves.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    /// How long a request waits for a connection before it gets
+    /// `StoreError::Unavailable` (503). `None`: the adapter's default
+    /// (SQLite 10 s, PostgreSQL 5 s). While the database is down, every
+    /// query waits this long, so it bounds how long requests pile up.
+    pub acquire_timeout: Option<Duration>,
 }
 
 impl Storage {
@@ -52,10 +63,25 @@ impl Storage {
 /// When the scheme is unknown, the database cannot be reached or a migration
 /// fails.
 pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result<Storage> {
+    connect_with(
+        url,
+        PoolSettings {
+            max_connections,
+            acquire_timeout: None,
+        },
+    )
+    .await
+}
+
+/// [`connect`], with the pool's settings.
+///
+/// # Errors
+/// As [`connect`].
+pub async fn connect_with(url: &SecretString, pool: PoolSettings) -> anyhow::Result<Storage> {
     let url = url.expose_secret();
     if url.starts_with("sqlite:") {
         let store = Arc::new(
-            SqliteStore::connect(url, max_connections)
+            SqliteStore::connect_with(url, pool.max_connections, pool.acquire_timeout)
                 .await
                 .context("Failed to open the SQLite database")?,
         );
@@ -66,7 +92,7 @@ pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result
         Ok(Storage::on(store))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         let store = Arc::new(
-            PostgresStore::connect(url, max_connections)
+            PostgresStore::connect_with(url, pool.max_connections, pool.acquire_timeout)
                 .await
                 .context("Failed to connect to PostgreSQL")?,
         );

@@ -67,6 +67,10 @@ pub struct DatabaseSettings {
     /// May hold a password: kept secret.
     pub url: SecretString,
     pub max_connections: u32,
+    /// How long a query waits for a pooled connection before answering 503
+    /// (unset: 10 s on SQLite, 5 s on PostgreSQL).
+    #[serde(default)]
+    pub acquire_timeout_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

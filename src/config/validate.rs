@@ -34,6 +34,9 @@ pub(super) fn validate(s: &Settings) -> Result<(), String> {
     if s.database.max_connections == 0 {
         problems.push("database.max_connections must be > 0".to_owned());
     }
+    if s.database.acquire_timeout_secs == Some(0) {
+        problems.push("database.acquire_timeout_secs must be > 0".to_owned());
+    }
     if s.llm.timeout_secs == 0 || s.llm.max_prompt_chars == 0 {
         problems.push("llm.timeout_secs and llm.max_prompt_chars must be > 0".to_owned());
     }

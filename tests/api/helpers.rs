@@ -31,6 +31,13 @@ pub struct TestDb {
     _dir: Option<Arc<TempDir>>,
 }
 
+impl TestDb {
+    /// A database the test manages itself (e.g. on a cluster of its own).
+    pub fn at(url: String) -> Self {
+        Self { url, _dir: None }
+    }
+}
+
 /// A fresh database on `backend`, or `None` (with the reason printed) when
 /// PostgreSQL is not configured outside CI.
 pub async fn test_database(backend: Backend) -> Option<TestDb> {

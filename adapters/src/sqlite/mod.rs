@@ -27,6 +27,19 @@ impl SqliteStore {
     /// # Errors
     /// When the URL is malformed or the file cannot be opened.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
+        Self::connect_with(url, max_connections, None).await
+    }
+
+    /// [`Self::connect`], waiting at most `acquire_timeout` (default 10 s)
+    /// for a pooled connection.
+    ///
+    /// # Errors
+    /// As [`Self::connect`].
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: Option<Duration>,
+    ) -> Result<Self, sqlx::Error> {
         let options = SqliteConnectOptions::from_str(url)?
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -34,7 +47,7 @@ impl SqliteStore {
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(acquire_timeout.unwrap_or(Duration::from_secs(10)))
             .connect_with(options)
             .await?;
         Ok(Self { pool })

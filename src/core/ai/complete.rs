@@ -113,7 +113,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failed_history_write_is_retried_once_and_the_answer_still_returned() {
+    async fn a_history_write_failing_twice_turns_the_answer_into_a_503() {
         let mut fx = Fixture::new();
         fx.allow_all();
         fx.llm.expect_complete().returning(|req| {
@@ -128,6 +128,34 @@ mod tests {
             .expect_append()
             .times(2)
             .returning(|_| Err(StoreError::Unavailable(anyhow::anyhow!("down"))));
+        let err = fx.service().complete(fx_user(), input("hi")).await.err();
+        assert!(
+            matches!(err, Some(AiError::StorageUnavailable(_))),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_history_write_failing_once_is_retried_and_the_answer_returned() {
+        let mut fx = Fixture::new();
+        fx.allow_all();
+        fx.llm.expect_complete().returning(|req| {
+            Ok(Completion {
+                model: req.model,
+                content: "ok".into(),
+                finish_reason: "stop".into(),
+                usage: Usage::default(),
+            })
+        });
+        let mut calls = 0;
+        fx.history.expect_append().times(2).returning(move |_| {
+            calls += 1;
+            if calls == 1 {
+                Err(StoreError::Unavailable(anyhow::anyhow!("blip")))
+            } else {
+                Ok(())
+            }
+        });
         assert!(fx.service().complete(fx_user(), input("hi")).await.is_ok());
     }
 

@@ -94,7 +94,9 @@ impl AiService {
                 interaction.model = completion.model.clone();
                 interaction.response = Some(completion.content.clone());
                 interaction.usage = Some(completion.usage);
-                self.record(&interaction).await;
+                // No 200 without its row: the contract promises the row is
+                // visible when the answer arrives.
+                self.record(&interaction).await?;
                 Ok(CallOutcome {
                     interaction_id: id,
                     completion,
@@ -106,25 +108,36 @@ impl AiService {
                 let err = AiError::from(err);
                 interaction.status = InteractionStatus::Error;
                 interaction.error_code = Some(err.code().to_owned());
-                self.record(&interaction).await;
+                // The upstream error is the answer either way (already logged).
+                let _ = self.record(&interaction).await;
                 Err(err)
             }
         }
     }
 
-    /// Stores a history row; retries once, then logs an error. The caller
-    /// still gets the answer it paid for.
-    pub(crate) async fn record(&self, interaction: &Interaction) {
-        if let Err(first) = self.ports.history.append(interaction).await {
-            tracing::warn!(error = %first, interaction_id = %interaction.id, "history write failed; retrying once");
-            if let Err(second) = self.ports.history.append(interaction).await {
+    /// Stores a history row; retries once, then logs an error.
+    ///
+    /// # Errors
+    /// The second failure, as an `AiError` (`StorageUnavailable` when the
+    /// database is down): a successful answer must not be sent without its
+    /// row.
+    pub(crate) async fn record(&self, interaction: &Interaction) -> Result<(), AiError> {
+        let Err(first) = self.ports.history.append(interaction).await else {
+            return Ok(());
+        };
+        tracing::warn!(error = %first, interaction_id = %interaction.id, "history write failed; retrying once");
+        self.ports
+            .history
+            .append(interaction)
+            .await
+            .map_err(|second| {
                 tracing::error!(
                     error = %second,
                     interaction_id = %interaction.id,
                     user_id = %interaction.user_id,
                     "history write lost"
                 );
-            }
-        }
+                AiError::from(second)
+            })
     }
 }

@@ -67,7 +67,8 @@ impl AiService {
                 row.status = InteractionStatus::Error;
                 row.error_code = Some(err.code().to_owned());
                 row.latency_ms = elapsed_ms(started);
-                self.record(&row).await;
+                // The upstream error is the answer either way (already logged).
+                let _ = self.record(&row).await;
                 return Err(err);
             }
         };
@@ -112,7 +113,11 @@ impl AiService {
                     row.usage = Some(usage);
                     row.response = Some(content);
                     row.latency_ms = elapsed_ms(started);
-                    self.record(&row).await;
+                    // No `done` without its row: end with an error instead.
+                    if let Err(err) = self.record(&row).await {
+                        let _ = tx.send(StreamItem::Failed(err)).await;
+                        return;
+                    }
                     let summary = StreamSummary {
                         id: row.id,
                         model,
@@ -141,7 +146,8 @@ impl AiService {
         }
         row.response = Some(content);
         row.latency_ms = elapsed_ms(started);
-        self.record(&row).await;
+        // Nobody is left to tell (already logged).
+        let _ = self.record(&row).await;
     }
 
     /// A handle on the same ports for a background task.
