@@ -112,8 +112,8 @@ mod tests {
         assert!(matches!(err, Some(AiError::UpstreamTimeout)), "{err:?}");
     }
 
-    #[tokio::test]
-    async fn a_history_write_failing_twice_turns_the_answer_into_a_503() {
+    #[tokio::test(start_paused = true)]
+    async fn a_history_write_failing_twice_is_deferred_and_the_answer_still_returned() {
         let mut fx = Fixture::new();
         fx.allow_all();
         fx.llm.expect_complete().returning(|req| {
@@ -124,14 +124,25 @@ mod tests {
                 usage: Usage::default(),
             })
         });
-        fx.history
-            .expect_append()
-            .times(2)
-            .returning(|_| Err(StoreError::Unavailable(anyhow::anyhow!("down"))));
-        let err = fx.service().complete(fx_user(), input("hi")).await.err();
-        assert!(
-            matches!(err, Some(AiError::StorageUnavailable(_))),
-            "{err:?}"
+        let mut calls = 0;
+        // Down for the two inline attempts and the drainer's first, then back.
+        fx.history.expect_append().times(4).returning(move |_| {
+            calls += 1;
+            if calls <= 3 {
+                Err(StoreError::Unavailable(anyhow::anyhow!("down")))
+            } else {
+                Ok(())
+            }
+        });
+        let service = fx.service();
+        let answer = service.complete(fx_user(), input("hi")).await;
+        assert!(answer.is_ok(), "the caller gets the answer it paid for");
+        assert_eq!(service.pending_writes(), 1);
+        service.flush().await;
+        assert_eq!(
+            service.pending_writes(),
+            0,
+            "written once the store is back"
         );
     }
 

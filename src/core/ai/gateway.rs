@@ -94,9 +94,7 @@ impl AiService {
                 interaction.model = completion.model.clone();
                 interaction.response = Some(completion.content.clone());
                 interaction.usage = Some(completion.usage);
-                // No 200 without its row: the contract promises the row is
-                // visible when the answer arrives.
-                self.record(&interaction).await?;
+                self.record(&interaction).await;
                 Ok(CallOutcome {
                     interaction_id: id,
                     completion,
@@ -108,36 +106,40 @@ impl AiService {
                 let err = AiError::from(err);
                 interaction.status = InteractionStatus::Error;
                 interaction.error_code = Some(err.code().to_owned());
-                // The upstream error is the answer either way (already logged).
-                let _ = self.record(&interaction).await;
+                self.record(&interaction).await;
                 Err(err)
             }
         }
     }
 
-    /// Stores a history row; retries once, then logs an error.
-    ///
-    /// # Errors
-    /// The second failure, as an `AiError` (`StorageUnavailable` when the
-    /// database is down): a successful answer must not be sent without its
-    /// row.
-    pub(crate) async fn record(&self, interaction: &Interaction) -> Result<(), AiError> {
+    /// Stores a history row before the answer goes out; retries once, then
+    /// hands the row to the pending queue (written as soon as the database
+    /// answers again) and logs it, so the caller still gets the answer it
+    /// paid for.
+    pub(crate) async fn record(&self, interaction: &Interaction) {
         let Err(first) = self.ports.history.append(interaction).await else {
-            return Ok(());
+            return;
         };
         tracing::warn!(error = %first, interaction_id = %interaction.id, "history write failed; retrying once");
-        self.ports
-            .history
-            .append(interaction)
-            .await
-            .map_err(|second| {
-                tracing::error!(
-                    error = %second,
-                    interaction_id = %interaction.id,
-                    user_id = %interaction.user_id,
-                    "history write lost"
-                );
-                AiError::from(second)
-            })
+        let Err(second) = self.ports.history.append(interaction).await else {
+            return;
+        };
+        tracing::error!(
+            error = %second,
+            interaction_id = %interaction.id,
+            user_id = %interaction.user_id,
+            "history write failed twice; deferred until the database answers"
+        );
+        if self.pending.push(interaction.clone()) {
+            let pending = self.pending.clone();
+            let history = self.ports.history.clone();
+            self.background
+                .spawn(async move { pending.drain(history.as_ref()).await });
+        }
+    }
+
+    /// History rows waiting for the database.
+    pub fn pending_writes(&self) -> usize {
+        self.pending.len()
     }
 }

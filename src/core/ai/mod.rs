@@ -6,6 +6,7 @@ mod cursor;
 mod error;
 mod gateway;
 mod history;
+mod pending;
 mod request;
 mod stream;
 
@@ -43,6 +44,8 @@ pub struct AiService {
     policy: AiPolicy,
     /// History writes and streams still running; shutdown waits for them.
     background: TaskTracker,
+    /// Rows waiting for the database to come back.
+    pending: Arc<pending::PendingWrites>,
 }
 
 impl AiService {
@@ -51,6 +54,7 @@ impl AiService {
             ports,
             policy,
             background: TaskTracker::new(),
+            pending: Arc::default(),
         }
     }
 

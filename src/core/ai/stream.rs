@@ -67,8 +67,7 @@ impl AiService {
                 row.status = InteractionStatus::Error;
                 row.error_code = Some(err.code().to_owned());
                 row.latency_ms = elapsed_ms(started);
-                // The upstream error is the answer either way (already logged).
-                let _ = self.record(&row).await;
+                self.record(&row).await;
                 return Err(err);
             }
         };
@@ -113,11 +112,7 @@ impl AiService {
                     row.usage = Some(usage);
                     row.response = Some(content);
                     row.latency_ms = elapsed_ms(started);
-                    // No `done` without its row: end with an error instead.
-                    if let Err(err) = self.record(&row).await {
-                        let _ = tx.send(StreamItem::Failed(err)).await;
-                        return;
-                    }
+                    self.record(&row).await;
                     let summary = StreamSummary {
                         id: row.id,
                         model,
@@ -146,8 +141,7 @@ impl AiService {
         }
         row.response = Some(content);
         row.latency_ms = elapsed_ms(started);
-        // Nobody is left to tell (already logged).
-        let _ = self.record(&row).await;
+        self.record(&row).await;
     }
 
     /// A handle on the same ports for a background task.
@@ -156,6 +150,7 @@ impl AiService {
             ports: self.ports.clone(),
             policy: self.policy.clone(),
             background: self.background.clone(),
+            pending: self.pending.clone(),
         }
     }
 }
