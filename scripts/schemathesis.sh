@@ -47,6 +47,9 @@ fi
 # id_token) so that /start answers its 302, not the 503 of a server
 # without them.
 NOWHERE=http://127.0.0.1:9
+# Created here: the server's redirections happen in the child, maybe later.
+: >"$WORK/server.out"
+: >"$WORK/server.err"
 NEXTARGET_ENV=test \
   NEXTARGET__OAUTH__GOOGLE__CLIENT_ID=schemathesis-google \
   NEXTARGET__OAUTH__GOOGLE__CLIENT_SECRET=schemathesis-google-secret \
@@ -68,7 +71,7 @@ SERVER_PID=$!
 
 PORT=
 for _ in $(seq 1 100); do
-  PORT=$(sed -n 's#^NexTarget listening on http://[^:]*:\([0-9]*\).*#\1#p' "$WORK/server.out")
+  PORT=$(sed -n 's#^NexTarget listening on http://[^:]*:\([0-9]*\).*#\1#p' "$WORK/server.out" || true)
   [ -n "$PORT" ] && break
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
   sleep 0.1
