@@ -141,6 +141,10 @@ impl Application {
                 body_limit_bytes: settings.server.body_limit_bytes,
                 cors_origins: settings.server.cors_origins.clone(),
                 trusted_proxies: settings.server.trusted_proxy_ranges(),
+                spec_limits: http::SpecLimits {
+                    allowed_models: settings.llm.effective_allowed_models(),
+                    max_prompt_chars: settings.llm.max_prompt_chars,
+                },
             },
         );
         let address = format!("{}:{}", settings.server.host, settings.server.port);

@@ -12,6 +12,7 @@ mod middleware;
 mod problem;
 mod schemas;
 mod security;
+mod served_spec;
 
 use std::sync::Arc;
 
@@ -21,6 +22,7 @@ use poem_openapi::OpenApiService;
 pub use listener::NoDelayAcceptor;
 pub use middleware::RequestId;
 pub use problem::Problem;
+pub use served_spec::SpecLimits;
 
 use crate::core::{
     ai::AiService, auth::AuthService, coach::CoachService, health::Readiness, oauth::OAuthService,
@@ -44,6 +46,8 @@ pub struct HttpOptions {
     pub cors_origins: Vec<String>,
     /// Peers whose `X-Forwarded-For` names the client (`server.trusted_proxies`).
     pub trusted_proxies: Vec<crate::config::IpRange>,
+    /// Configured limits written into the served `/openapi.json`.
+    pub spec_limits: SpecLimits,
 }
 
 type Apis = (
@@ -87,7 +91,8 @@ pub fn endpoint(
     options: &HttpOptions,
 ) -> poem::endpoint::BoxEndpoint<'static> {
     let api = openapi_service();
-    let spec = api.spec();
+    let spec = served_spec::with_limits(&api.spec(), &options.spec_limits);
+    let allow = middleware::AllowHeader::from_spec(&spec);
     let docs = api.swagger_ui_html();
     let routes = Route::new()
         .at(
@@ -106,6 +111,7 @@ pub fn endpoint(
             middleware::cors(&options.cors_origins).unwrap_or_default(),
         )
         .with(middleware::ProblemErrors)
+        .with(allow)
         .data(services.auth)
         .data(services.ai)
         .data(services.coach)

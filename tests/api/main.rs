@@ -29,5 +29,6 @@ mod oauth_support;
 mod rate_limiter_conformance;
 mod refresh_store_conformance;
 mod sessions;
+mod spec_conformance;
 mod storage_conformance;
 mod users;

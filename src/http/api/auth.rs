@@ -55,7 +55,7 @@ impl AuthApi {
         let body = body.0;
         match body.provider.unwrap_or(ProviderName::Local) {
             ProviderName::Local => {
-                let password = body.password.map(SecretString::from);
+                let password = body.password.map(|p| SecretString::from(p.0));
                 let session = service
                     .register_local(body.email.as_deref(), password.as_ref())
                     .await?;
@@ -93,7 +93,7 @@ impl AuthApi {
         client: ClientIp,
         service: Data<&Arc<AuthService>>,
     ) -> Result<Json<TokenResponse>, LoginErrors> {
-        let password = SecretString::from(body.0.password);
+        let password = SecretString::from(body.0.password.0);
         let session = service.login(&body.0.email, &password, client.0).await?;
         Ok(Json(session.into()))
     }

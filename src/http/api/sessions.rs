@@ -44,7 +44,7 @@ impl SessionsApi {
         client: ClientIp,
         service: Data<&Arc<AuthService>>,
     ) -> Result<Json<TokenResponse>, RefreshErrors> {
-        let token = SecretString::from(body.0.refresh_token);
+        let token = SecretString::from(body.0.refresh_token.0);
         let session = service.refresh(&token, client.0).await?;
         Ok(Json(session.into()))
     }
@@ -59,7 +59,7 @@ impl SessionsApi {
         body: Json<RefreshRequest>,
         service: Data<&Arc<AuthService>>,
     ) -> Result<LoggedOut, LogoutErrors> {
-        let token = SecretString::from(body.0.refresh_token);
+        let token = SecretString::from(body.0.refresh_token.0);
         service.logout(&token).await?;
         Ok(LoggedOut::NoContent)
     }

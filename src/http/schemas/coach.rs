@@ -1,3 +1,4 @@
+use super::Text;
 use poem_openapi::{Enum, Object};
 use uuid::Uuid;
 
@@ -21,31 +22,38 @@ pub enum LanguageName {
 /// Who the advice is for.
 #[derive(Debug, Object)]
 pub struct ProfileBody {
+    #[oai(nullable)]
     pub level: Option<LevelName>,
-    #[oai(validator(minimum(value = "0"), maximum(value = "130")))]
+    #[oai(nullable, validator(minimum(value = "0"), maximum(value = "130")))]
     pub age: Option<i64>,
     /// What the advice must respect: an injury, no equipment, little time...
-    #[oai(validator(max_items = 20, max_length = 200))]
-    pub constraints: Option<Vec<String>>,
+    #[oai(nullable, validator(max_items = 20, max_length = 200))]
+    pub constraints: Option<Vec<Text>>,
 }
 
 /// A goal to get advice for.
 #[derive(Debug, Object)]
 pub struct AdviceRequestBody {
-    /// 1 to 500 characters.
-    #[oai(validator(min_length = 1, max_length = 500))]
-    pub goal: String,
+    /// 1 to 500 characters, not only whitespace.
+    #[oai(validator(min_length = 1, max_length = 500, pattern = r"\S"))]
+    pub goal: Text,
     /// Up to 4000 characters.
-    #[oai(validator(max_length = 4000))]
-    pub context: Option<String>,
+    #[oai(nullable, validator(max_length = 4000))]
+    pub context: Option<Text>,
+    #[oai(nullable)]
     pub profile: Option<ProfileBody>,
     /// 1 to 10, default 5.
-    #[oai(validator(minimum(value = "1"), maximum(value = "10")))]
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "10")))]
     pub max_items: Option<i64>,
     /// Alias of `max_items`, for the v0.1 app.
-    #[oai(deprecated, validator(minimum(value = "1"), maximum(value = "10")))]
+    #[oai(
+        nullable,
+        deprecated,
+        validator(minimum(value = "1"), maximum(value = "10"))
+    )]
     pub top_n: Option<i64>,
     /// `fr` (default) or `en`.
+    #[oai(nullable)]
     pub language: Option<LanguageName>,
 }
 
@@ -53,8 +61,8 @@ impl From<AdviceRequestBody> for AdviceRequest {
     fn from(b: AdviceRequestBody) -> Self {
         let max_items = b.max_items.or(b.top_n).unwrap_or(5);
         AdviceRequest {
-            goal: b.goal,
-            context: b.context,
+            goal: b.goal.into(),
+            context: b.context.map(String::from),
             profile: b.profile.map(|p| Profile {
                 level: p.level.map(|l| match l {
                     LevelName::Beginner => Level::Beginner,
@@ -62,7 +70,12 @@ impl From<AdviceRequestBody> for AdviceRequest {
                     LevelName::Advanced => Level::Advanced,
                 }),
                 age: p.age.and_then(|a| u32::try_from(a).ok()),
-                constraints: p.constraints.unwrap_or_default(),
+                constraints: p
+                    .constraints
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
             }),
             max_items: usize::try_from(max_items).unwrap_or(0),
             language: match b.language {
