@@ -53,7 +53,7 @@ impl AiService {
 mod tests {
     use nextarget_ports::{Completion, InteractionStatus, LlmError, StoreError};
 
-    use super::super::test_support::Fixture;
+    use super::super::test_support::{reply, Fixture};
     use super::*;
 
     fn input(prompt: &str) -> CompletionInput {
@@ -116,14 +116,7 @@ mod tests {
     async fn a_history_write_failing_twice_is_deferred_and_the_answer_still_returned() {
         let mut fx = Fixture::new();
         fx.allow_all();
-        fx.llm.expect_complete().returning(|req| {
-            Ok(Completion {
-                model: req.model,
-                content: "ok".into(),
-                finish_reason: "stop".into(),
-                usage: Usage::default(),
-            })
-        });
+        fx.llm.expect_complete().returning(reply("ok"));
         let mut calls = 0;
         // Down for the two inline attempts and the drainer's first, then back.
         fx.history.expect_append().times(4).returning(move |_| {
@@ -150,14 +143,7 @@ mod tests {
     async fn a_history_write_failing_once_is_retried_and_the_answer_returned() {
         let mut fx = Fixture::new();
         fx.allow_all();
-        fx.llm.expect_complete().returning(|req| {
-            Ok(Completion {
-                model: req.model,
-                content: "ok".into(),
-                finish_reason: "stop".into(),
-                usage: Usage::default(),
-            })
-        });
+        fx.llm.expect_complete().returning(reply("ok"));
         let mut calls = 0;
         fx.history.expect_append().times(2).returning(move |_| {
             calls += 1;

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use nextarget_ports::{Completion, InteractionKind, Usage};
+use nextarget_ports::InteractionKind;
 
 use super::*;
-use crate::core::ai::test_support::Fixture;
+use crate::core::ai::test_support::{reply, Fixture};
 use crate::core::coach::Language;
 
 fn request(goal: &str) -> AdviceRequest {
@@ -15,19 +15,6 @@ fn request(goal: &str) -> AdviceRequest {
         profile: None,
         max_items: 3,
         language: Language::En,
-    }
-}
-
-fn reply(
-    content: &'static str,
-) -> impl Fn(CompletionRequest) -> Result<Completion, nextarget_ports::LlmError> {
-    move |req| {
-        Ok(Completion {
-            model: req.model,
-            content: content.into(),
-            finish_reason: "stop".into(),
-            usage: Usage::default(),
-        })
     }
 }
 
