@@ -1,6 +1,4 @@
-//! `spawn_app`: the whole server on a random port with a fresh database of
-//! its own, SQLite always, PostgreSQL when `NEXTARGET_TEST_POSTGRES_URL` is set
-//! (and required when `CI=true`).
+//! `spawn_app`: the whole server on a random port, and a client for it.
 
 use std::sync::Arc;
 
@@ -11,90 +9,9 @@ use nextarget::{
 use nextarget_adapters::clock::ManualClock;
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
-use sqlx::{Connection, Executor, PgConnection};
-use tempfile::TempDir;
 use uuid::Uuid;
 
-pub const STRONG_PASSWORD: &str = "tundra-Velvet-93-orbit";
-pub const TEST_JWT_SECRET: &str = "test-only-secret-0123456789-0123456789";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// A database of the test's own (clones share it: a second instance).
-#[derive(Clone)]
-pub struct TestDb {
-    pub url: String,
-    _dir: Option<Arc<TempDir>>,
-}
-
-impl TestDb {
-    /// A database the test manages itself (e.g. on a cluster of its own).
-    pub fn at(url: String) -> Self {
-        Self { url, _dir: None }
-    }
-}
-
-/// A fresh database on `backend`, or `None` (with the reason printed) when
-/// PostgreSQL is not configured outside CI.
-pub async fn test_database(backend: Backend) -> Option<TestDb> {
-    match backend {
-        Backend::Sqlite => {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-            Some(TestDb {
-                url,
-                _dir: Some(Arc::new(dir)),
-            })
-        }
-        Backend::Postgres => {
-            let Ok(admin_url) = std::env::var("NEXTARGET_TEST_POSTGRES_URL") else {
-                assert!(
-                    std::env::var("CI").as_deref() != Ok("true"),
-                    "CI=true but NEXTARGET_TEST_POSTGRES_URL is unset: PostgreSQL tests must run in CI"
-                );
-                eprintln!(
-                    "skipped: NEXTARGET_TEST_POSTGRES_URL is unset, PostgreSQL tests not run"
-                );
-                return None;
-            };
-            let name = format!("nextarget_test_{}", Uuid::new_v4().simple());
-            let mut admin = PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
-                panic!("cannot reach PostgreSQL at NEXTARGET_TEST_POSTGRES_URL: {e}")
-            });
-            admin
-                .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
-                .await
-                .expect("create test database");
-            let mut url =
-                url::Url::parse(&admin_url).expect("NEXTARGET_TEST_POSTGRES_URL is a URL");
-            url.set_path(&name);
-            Some(TestDb {
-                url: url.to_string(),
-                _dir: None,
-            })
-        }
-    }
-}
-
-/// The Redis of the tests, or `None` (with the reason printed) when
-/// `NEXTARGET_TEST_REDIS_URL` is unset outside CI.
-pub fn redis_url() -> Option<String> {
-    match std::env::var("NEXTARGET_TEST_REDIS_URL") {
-        Ok(url) => Some(url),
-        Err(_) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but NEXTARGET_TEST_REDIS_URL is unset: Redis tests must run in CI"
-            );
-            eprintln!("skipped: NEXTARGET_TEST_REDIS_URL is unset, Redis tests not run");
-            None
-        }
-    }
-}
+use super::{test_database, Backend, TestDb, STRONG_PASSWORD};
 
 pub struct TestApp {
     pub address: String,
@@ -287,46 +204,4 @@ impl TestApp {
         assert_eq!(resp.status(), 201);
         resp.json().await.expect("token response")
     }
-}
-
-/// Reads a problem+json response, checking its shape.
-pub async fn problem(resp: Response, status: u16, code: &str) -> Value {
-    assert_eq!(resp.status().as_u16(), status, "status");
-    assert!(
-        resp.headers().contains_key("x-request-id"),
-        "x-request-id header"
-    );
-    let content_type = resp.headers()["content-type"]
-        .to_str()
-        .unwrap_or_default()
-        .to_owned();
-    assert_eq!(content_type, "application/problem+json");
-    let body: Value = resp.json().await.expect("problem body");
-    assert_eq!(body["code"], code, "code in {body}");
-    assert_eq!(body["status"], status, "status in {body}");
-    assert_eq!(body["type"], "about:blank");
-    assert!(
-        body["title"].is_string() && body["detail"].is_string(),
-        "{body}"
-    );
-    body
-}
-
-/// Runs each named `async fn(Backend)` on SQLite and on PostgreSQL.
-#[macro_export]
-macro_rules! on_every_backend {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$name($crate::helpers::Backend::Sqlite).await
-            })+
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$name($crate::helpers::Backend::Postgres).await
-            })+
-        }
-    };
 }
