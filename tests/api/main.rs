@@ -3,6 +3,7 @@
 
 mod ai_history;
 mod ai_proxy;
+mod ai_rate_limit;
 mod architecture;
 mod auth_login;
 mod auth_register;
