@@ -30,11 +30,21 @@ use crate::{
     core::{
         ai::{AiPolicy, AiPorts, AiService},
         auth::{AuthPolicy, AuthPorts, AuthService},
+        coach::CoachService,
         health::Readiness,
         oauth::{OAuthPorts, OAuthService},
     },
     http::{self, HttpOptions, HttpServices, NoDelayAcceptor},
 };
+
+/// Adapters a test (or an embedding program) supplies instead of the ones
+/// the settings name.
+#[derive(Default, Clone)]
+pub struct Overrides {
+    /// Replaces the system clock, e.g. with
+    /// `nextarget_adapters::clock::ManualClock` to move time in tests.
+    pub clock: Option<Arc<dyn Clock>>,
+}
 
 pub struct Application {
     acceptor: NoDelayAcceptor,
@@ -53,14 +63,31 @@ impl Application {
     /// When the database cannot be reached or migrated, or the address
     /// cannot be bound.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let storage =
-            storage::connect(&settings.database.url, settings.database.max_connections).await?;
+        Self::build_with(settings, Overrides::default()).await
+    }
+
+    /// [`Application::build`], with some adapters replaced.
+    ///
+    /// # Errors
+    /// As [`Application::build`].
+    pub async fn build_with(settings: Settings, overrides: Overrides) -> anyhow::Result<Self> {
+        let clock: Arc<dyn Clock> = overrides.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let storage = storage::connect_with(
+            &settings.database.url,
+            storage::PoolSettings {
+                max_connections: settings.database.max_connections,
+                acquire_timeout: settings
+                    .database
+                    .acquire_timeout_secs
+                    .map(Duration::from_secs),
+            },
+        )
+        .await?;
         let jwt_secret = settings
             .auth
             .jwt_secret
             .clone()
             .unwrap_or_else(|| SecretString::from(String::new()));
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let (limiter, shared_limiter) = rate_limiter(&settings)?;
         let auth = Arc::new(AuthService::new(
             AuthPorts {
@@ -76,6 +103,8 @@ impl Application {
             },
             AuthPolicy {
                 refresh_token_ttl_secs: settings.auth.refresh_token_ttl_secs,
+                max_failed_logins: settings.auth.max_failed_logins,
+                refresh_reuse_grace_secs: settings.auth.refresh_reuse_grace_secs,
             },
         ));
         let ai = Arc::new(AiService::new(
@@ -106,6 +135,7 @@ impl Application {
         let services = HttpServices {
             auth,
             ai: ai.clone(),
+            coach: Arc::new(CoachService::new(ai.clone())),
             oauth,
             readiness: Arc::new(Readiness::new(storage.users.clone(), shared_limiter)),
             metrics: Arc::new(crate::observability::metrics_source(&storage)),
@@ -115,6 +145,11 @@ impl Application {
             &HttpOptions {
                 body_limit_bytes: settings.server.body_limit_bytes,
                 cors_origins: settings.server.cors_origins.clone(),
+                trusted_proxies: settings.server.trusted_proxy_ranges(),
+                spec_limits: http::SpecLimits {
+                    allowed_models: settings.llm.effective_allowed_models(),
+                    max_prompt_chars: settings.llm.max_prompt_chars,
+                },
             },
         );
         let address = format!("{}:{}", settings.server.host, settings.server.port);
@@ -206,7 +241,7 @@ type SharedLimiter = Option<Arc<dyn RateLimiter>>;
 fn rate_limiter(settings: &Settings) -> anyhow::Result<(Arc<dyn RateLimiter>, SharedLimiter)> {
     match (settings.rate_limit.backend, &settings.rate_limit.redis_url) {
         (RateLimitBackend::Redis, Some(url)) => {
-            let redis = RedisLimiter::new(url.expose_secret(), "nextarget:")
+            let redis = RedisLimiter::new(url.expose_secret(), &settings.rate_limit.redis_prefix)
                 .context("rate_limit.redis_url is not a valid Redis URL")?;
             let limiter: Arc<dyn RateLimiter> =
                 Arc::new(FallbackLimiter::new(redis, MemoryLimiter::new()));

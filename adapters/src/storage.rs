@@ -1,6 +1,6 @@
 //! Picks the storage adapters from the scheme of `database.url`.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use anyhow::{bail, Context};
 use nextarget_ports::{InteractionRepository, OAuthStateStore, RefreshTokenStore, UserRepository};
@@ -37,6 +37,38 @@ pub struct PoolStats {
     pub max: u32,
 }
 
+/// How the connection pool behaves.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    /// How long a request waits for a connection before it gets
+    /// `StoreError::Unavailable` (503). `None`: the adapter's default
+    /// (SQLite 10 s, PostgreSQL 5 s). While the database is down, every
+    /// query waits this long, so it bounds how long requests pile up.
+    pub acquire_timeout: Option<Duration>,
+}
+
+impl Storage {
+    /// Every port on one store.
+    fn on<S>(store: Arc<S>) -> Self
+    where
+        S: UserRepository
+            + RefreshTokenStore
+            + InteractionRepository
+            + OAuthStateStore
+            + StorageCloser
+            + 'static,
+    {
+        Storage {
+            users: store.clone(),
+            refresh_tokens: store.clone(),
+            interactions: store.clone(),
+            oauth_states: store.clone(),
+            closer: store,
+        }
+    }
+}
+
 /// Connects to the database named by `url` (`sqlite:` or `postgres:`), runs
 /// its migrations, and returns the adapters on it.
 ///
@@ -44,10 +76,25 @@ pub struct PoolStats {
 /// When the scheme is unknown, the database cannot be reached or a migration
 /// fails.
 pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result<Storage> {
+    connect_with(
+        url,
+        PoolSettings {
+            max_connections,
+            acquire_timeout: None,
+        },
+    )
+    .await
+}
+
+/// [`connect`], with the pool's settings.
+///
+/// # Errors
+/// As [`connect`].
+pub async fn connect_with(url: &SecretString, pool: PoolSettings) -> anyhow::Result<Storage> {
     let url = url.expose_secret();
     if url.starts_with("sqlite:") {
         let store = Arc::new(
-            SqliteStore::connect(url, max_connections)
+            SqliteStore::connect_with(url, pool.max_connections, pool.acquire_timeout)
                 .await
                 .context("Failed to open the SQLite database")?,
         );
@@ -55,16 +102,10 @@ pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result
             .migrate()
             .await
             .context("Failed to migrate the SQLite database")?;
-        Ok(Storage {
-            users: store.clone(),
-            refresh_tokens: store.clone(),
-            interactions: store.clone(),
-            oauth_states: store.clone(),
-            closer: store,
-        })
+        Ok(Storage::on(store))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         let store = Arc::new(
-            PostgresStore::connect(url, max_connections)
+            PostgresStore::connect_with(url, pool.max_connections, pool.acquire_timeout)
                 .await
                 .context("Failed to connect to PostgreSQL")?,
         );
@@ -72,13 +113,7 @@ pub async fn connect(url: &SecretString, max_connections: u32) -> anyhow::Result
             .migrate()
             .await
             .context("Failed to migrate the PostgreSQL database")?;
-        Ok(Storage {
-            users: store.clone(),
-            refresh_tokens: store.clone(),
-            interactions: store.clone(),
-            oauth_states: store.clone(),
-            closer: store,
-        })
+        Ok(Storage::on(store))
     } else {
         bail!("database.url must start with sqlite: or postgres:")
     }

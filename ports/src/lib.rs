@@ -30,7 +30,10 @@ pub use oauth::{OAuthError, OAuthProvider, VerifiedIdentity};
 pub use oauth_states::{OAuthStateRecord, OAuthStateStore};
 pub use password::{PasswordHash, PasswordHasher};
 pub use rate_limiter::{FailureCount, RateDecision, RateLimit, RateLimitError, RateLimiter};
-pub use refresh_tokens::{NewRefreshToken, RefreshTokenStore};
+pub use refresh_tokens::{
+    NewRefreshToken, NextRefreshToken, RefreshTokenRecord, RefreshTokenStore, RotateError,
+    Rotation, RotationKind,
+};
 pub use tokens::{AccessClaims, AccessTokenCodec, IssuedAccessToken, TokenError};
 pub use user::{NewUser, Provider, User, UserId};
 pub use users::UserRepository;

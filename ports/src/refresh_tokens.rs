@@ -1,5 +1,28 @@
 //! The `RefreshTokenStore` port. Tokens are stored only as a SHA-256 hash and
 //! grouped in families, one per sign-in.
+//!
+//! # Rotation and the grace rule
+//!
+//! Presenting a token to [`RefreshTokenStore::rotate`] does exactly one of:
+//!
+//! 1. **unknown, revoked or expired** (`expires_at <= now`): nothing changes;
+//!    [`RotateError::Invalid`].
+//! 2. **live** (never spent): it is spent at `now` and `next` joins its family
+//!    as its successor; [`RotationKind::Rotated`]. Spending it also closes the
+//!    grace of its own predecessor (see 3).
+//! 3. **spent, within grace**: the token is the immediately previous one of
+//!    its family — spent less than `grace` ago (`now < spent_at + grace`), its
+//!    grace not yet used, and no successor of it spent since (spending a
+//!    successor closes it). Then `next` joins the family as a sibling of that
+//!    successor, and the grace is used up: [`RotationKind::GraceReplay`].
+//!    A `grace` of zero disables this case.
+//! 4. **spent otherwise**: reuse. Every token of the family is revoked at
+//!    `now` (the legitimate holder's newest one too); [`RotateError::Reused`].
+//!
+//! The whole decision is one atomic step per family: two concurrent
+//! rotations of the same token never both take case 2.
+
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -19,12 +42,90 @@ pub struct NewRefreshToken {
     pub expires_at: DateTime<Utc>,
 }
 
+/// The token a rotation issues; its user and family are those of the token
+/// presented.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NextRefreshToken {
+    pub id: Uuid,
+    pub token_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A stored token, as [`RefreshTokenStore::find`] reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefreshTokenRecord {
+    pub id: Uuid,
+    pub user_id: UserId,
+    pub family_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+    pub spent_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RotationKind {
+    /// A live token was spent (case 2).
+    Rotated,
+    /// The immediately previous token came back within its grace (case 3).
+    GraceReplay,
+}
+
+/// A successful rotation: `next` is stored in this user's family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rotation {
+    pub user_id: UserId,
+    pub family_id: Uuid,
+    pub kind: RotationKind,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RotateError {
+    /// Unknown, expired or revoked.
+    #[error("unknown, expired or revoked refresh token")]
+    Invalid,
+    /// A spent token came back outside its grace: its family is now revoked.
+    #[error("a spent refresh token was presented again; its family is revoked")]
+    Reused,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 #[cfg_attr(feature = "mocks", mockall::automock)]
 #[async_trait]
 pub trait RefreshTokenStore: Send + Sync {
-    /// Stores a new token (the first of a family, or a rotation's successor).
+    /// Stores a new token (the first of a family).
     ///
     /// # Errors
     /// MUST return [`StoreError::Duplicate`] when `token_hash` already exists.
     async fn insert(&self, token: &NewRefreshToken) -> Result<(), StoreError>;
+
+    /// Rotates the token whose hash is `presented_hash`, as of `now`, by the
+    /// rules of this module's documentation.
+    ///
+    /// # Errors
+    /// [`RotateError::Invalid`] and [`RotateError::Reused`] as documented
+    /// above; [`RotateError::Store`] (`Duplicate` when `next.token_hash`
+    /// exists) otherwise. MUST be atomic: of concurrent calls with the same
+    /// live token exactly one is [`RotationKind::Rotated`].
+    async fn rotate(
+        &self,
+        presented_hash: &str,
+        next: &NextRefreshToken,
+        now: DateTime<Utc>,
+        grace: Duration,
+    ) -> Result<Rotation, RotateError>;
+
+    /// The token with this hash, whatever its state.
+    async fn find(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>, StoreError>;
+
+    /// Revokes every token of `family_id` not yet revoked; returns how many.
+    async fn revoke_family(&self, family_id: Uuid, now: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    /// Revokes every token of `user_id` not yet revoked; returns how many.
+    async fn revoke_all_for_user(
+        &self,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
 }

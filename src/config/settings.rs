@@ -47,7 +47,19 @@ pub struct ServerSettings {
     pub cors_origins: Vec<String>,
     pub body_limit_bytes: usize,
     pub shutdown_grace_secs: u64,
+    /// IPs or CIDR ranges (checked at start-up); see [`Self::trusted_proxy_ranges`].
     pub trusted_proxies: Vec<String>,
+}
+
+impl ServerSettings {
+    /// `trusted_proxies`, parsed (entries that do not parse are left out;
+    /// validation refuses them at start-up).
+    pub fn trusted_proxy_ranges(&self) -> Vec<super::IpRange> {
+        self.trusted_proxies
+            .iter()
+            .filter_map(|p| p.parse().ok())
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -55,6 +67,10 @@ pub struct DatabaseSettings {
     /// May hold a password: kept secret.
     pub url: SecretString,
     pub max_connections: u32,
+    /// How long a query waits for a pooled connection before answering 503
+    /// (unset: 10 s on SQLite, 5 s on PostgreSQL).
+    #[serde(default)]
+    pub acquire_timeout_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -109,6 +125,14 @@ pub struct RateLimitSettings {
     pub backend: RateLimitBackend,
     pub redis_url: Option<SecretString>,
     pub ai_requests_per_minute: u32,
+    /// Namespace of every Redis key (`nextarget:` by default), so several
+    /// deployments or test runs can share one Redis.
+    #[serde(default = "default_redis_prefix")]
+    pub redis_prefix: String,
+}
+
+fn default_redis_prefix() -> String {
+    "nextarget:".to_owned()
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -34,6 +34,9 @@ pub(super) fn validate(s: &Settings) -> Result<(), String> {
     if s.database.max_connections == 0 {
         problems.push("database.max_connections must be > 0".to_owned());
     }
+    if s.database.acquire_timeout_secs == Some(0) {
+        problems.push("database.acquire_timeout_secs must be > 0".to_owned());
+    }
     if s.llm.timeout_secs == 0 || s.llm.max_prompt_chars == 0 {
         problems.push("llm.timeout_secs and llm.max_prompt_chars must be > 0".to_owned());
     }
@@ -41,6 +44,16 @@ pub(super) fn validate(s: &Settings) -> Result<(), String> {
         problems.push(
             "rate_limit.redis_url must be set when rate_limit.backend = \"redis\"".to_owned(),
         );
+    }
+    for proxy in &s.server.trusted_proxies {
+        if let Err(reason) = proxy.parse::<super::IpRange>() {
+            problems.push(format!(
+                "server.trusted_proxies: {reason} (expected IPs or CIDR ranges, e.g. \"10.0.0.0/8\")"
+            ));
+        }
+    }
+    if s.auth.max_failed_logins == 0 {
+        problems.push("auth.max_failed_logins must be > 0".to_owned());
     }
     if s.rate_limit.ai_requests_per_minute == 0 {
         problems.push("rate_limit.ai_requests_per_minute must be > 0".to_owned());

@@ -4,6 +4,7 @@
 
 pub mod ai;
 pub mod auth;
+pub mod coach;
 pub mod health;
 pub mod oauth;
 pub mod validation;

@@ -21,15 +21,17 @@ pub mod doc {
     pub const BAD_GATEWAY: u32 = 1 << 6;
     pub const UNAVAILABLE: u32 = 1 << 7;
     pub const GATEWAY_TIMEOUT: u32 = 1 << 8;
+    pub const UNSUPPORTED_MEDIA_TYPE: u32 = 1 << 9;
     /// What every operation with a JSON body can answer.
-    pub const BODY: u32 = BAD_REQUEST | PAYLOAD_TOO_LARGE | UNPROCESSABLE;
+    pub const BODY: u32 = BAD_REQUEST | PAYLOAD_TOO_LARGE | UNSUPPORTED_MEDIA_TYPE | UNPROCESSABLE;
 }
 
-const TABLE: [(u32, u16, &str); 10] = [
+const TABLE: [(u32, u16, &str); 11] = [
     (doc::BAD_REQUEST, 400, "Malformed request: not JSON, a missing field or a wrong type (`bad_request`), or an operation-specific code"),
     (doc::UNAUTHORIZED, 401, "Missing, invalid, expired or revoked credentials (`unauthorized` and operation-specific codes)"),
     (doc::CONFLICT, 409, "Conflicts with existing data (`email_taken`)"),
     (doc::PAYLOAD_TOO_LARGE, 413, "Body over `server.body_limit_bytes` (`payload_too_large`)"),
+    (doc::UNSUPPORTED_MEDIA_TYPE, 415, "The body is not `application/json` (`unsupported_media_type`)"),
     (doc::UNPROCESSABLE, 422, "A value out of its range or format (`validation_error`, with `errors`)"),
     (doc::TOO_MANY_REQUESTS, 429, "Rate limited; see `Retry-After`"),
     (0, 500, "Unexpected failure (`internal`); the cause is logged with the request id"),

@@ -13,7 +13,7 @@ use poem_openapi::{
     payload::Json,
     registry::{MetaMediaType, MetaResponse, MetaResponses, Registry},
     types::Type,
-    ApiResponse,
+    ApiResponse, Enum, Object,
 };
 
 use super::{
@@ -25,6 +25,29 @@ use crate::core::ai::StreamItem;
 /// A comment line this often keeps proxies from timing the stream out, and
 /// is how a client that went away is noticed while the provider is silent.
 const KEEP_ALIVE: Duration = Duration::from_secs(5);
+
+/// The name of a server-sent event of a streamed completion.
+#[derive(Enum)]
+#[oai(rename = "StreamEventName", rename_all = "lowercase")]
+pub enum StreamEventName {
+    /// A chunk: `data` is `{"delta": "..."}`.
+    Message,
+    /// The last event: `data` is a `StreamDoneBody`.
+    Done,
+    /// A failure mid-stream: `data` is a `Problem`.
+    Error,
+}
+
+/// One server-sent event of a streamed completion (what each event of the
+/// `text/event-stream` answer holds, as OpenAPI 3.2 reads an event stream).
+#[derive(Object)]
+#[oai(rename = "StreamEvent")]
+pub struct StreamEventDoc {
+    /// Absent for `message` events.
+    pub event: Option<StreamEventName>,
+    /// JSON text, whose shape the event name gives.
+    pub data: String,
+}
 
 pub enum CompletionResponse {
     Whole(Json<CompletionBody>),
@@ -48,7 +71,7 @@ impl ApiResponse for CompletionResponse {
                     },
                     MetaMediaType {
                         content_type: "text/event-stream",
-                        schema: String::schema_ref(),
+                        schema: StreamEventDoc::schema_ref(),
                     },
                 ],
                 headers: vec![],
@@ -59,6 +82,7 @@ impl ApiResponse for CompletionResponse {
     fn register(registry: &mut Registry) {
         CompletionBody::register(registry);
         StreamDoneBody::register(registry);
+        StreamEventDoc::register(registry);
     }
 }
 

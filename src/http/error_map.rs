@@ -25,6 +25,23 @@ impl From<AuthError> for Problem {
                 )
             }
             AuthError::Unauthorized => Problem::unauthorized(),
+            AuthError::InvalidRefreshToken => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_refresh_token",
+                "the refresh token is unknown, expired or revoked; sign in again",
+            ),
+            AuthError::RefreshTokenReused => Problem::new(
+                StatusCode::UNAUTHORIZED,
+                "refresh_token_reused",
+                "this refresh token was already used: every session it belongs to is revoked; \
+                 sign in again",
+            ),
+            AuthError::TooManyAttempts { retry_after_secs } => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!("too many failed attempts; try again in {retry_after_secs} s"),
+            )
+            .with_retry_after(retry_after_secs),
             AuthError::Unavailable(cause) => {
                 tracing::warn!(error = %format!("{cause:#}"), "storage unavailable");
                 Problem::unavailable("the database is unavailable; try again shortly")

@@ -4,6 +4,7 @@
 
 mod api;
 mod api_error;
+mod client_ip;
 mod completion_response;
 mod error_map;
 mod listener;
@@ -12,6 +13,7 @@ mod middleware;
 mod problem;
 mod schemas;
 mod security;
+mod served_spec;
 
 use std::sync::Arc;
 
@@ -21,15 +23,19 @@ use poem_openapi::OpenApiService;
 pub use listener::NoDelayAcceptor;
 pub use middleware::RequestId;
 pub use problem::Problem;
+pub use served_spec::SpecLimits;
 
-use crate::core::{ai::AiService, auth::AuthService, health::Readiness, oauth::OAuthService};
-use api::{AiApi, AuthApi, HealthApi, OAuthApi, UsersApi};
+use crate::core::{
+    ai::AiService, auth::AuthService, coach::CoachService, health::Readiness, oauth::OAuthService,
+};
+use api::{AiApi, AuthApi, CoachApi, HealthApi, OAuthApi, SessionsApi, UsersApi};
 
 /// What the handlers need, handed over by the composition root.
 #[derive(Clone)]
 pub struct HttpServices {
     pub auth: Arc<AuthService>,
     pub ai: Arc<AiService>,
+    pub coach: Arc<CoachService>,
     pub oauth: Arc<OAuthService>,
     pub readiness: Arc<Readiness>,
     pub metrics: Arc<metrics::MetricsSource>,
@@ -40,13 +46,33 @@ pub struct HttpServices {
 pub struct HttpOptions {
     pub body_limit_bytes: usize,
     pub cors_origins: Vec<String>,
+    /// Peers whose `X-Forwarded-For` names the client (`server.trusted_proxies`).
+    pub trusted_proxies: Vec<crate::config::IpRange>,
+    /// Configured limits written into the served `/openapi.json`.
+    pub spec_limits: SpecLimits,
 }
 
-type Apis = (HealthApi, AuthApi, OAuthApi, UsersApi, AiApi);
+type Apis = (
+    HealthApi,
+    AuthApi,
+    SessionsApi,
+    OAuthApi,
+    UsersApi,
+    AiApi,
+    CoachApi,
+);
 
 fn openapi_service() -> OpenApiService<Apis, ()> {
     OpenApiService::new(
-        (HealthApi, AuthApi, OAuthApi, UsersApi, AiApi),
+        (
+            HealthApi,
+            AuthApi,
+            SessionsApi,
+            OAuthApi,
+            UsersApi,
+            AiApi,
+            CoachApi,
+        ),
         "NexTarget API",
         env!("CARGO_PKG_VERSION"),
     )
@@ -67,7 +93,8 @@ pub fn endpoint(
     options: &HttpOptions,
 ) -> poem::endpoint::BoxEndpoint<'static> {
     let api = openapi_service();
-    let spec = api.spec();
+    let spec = served_spec::with_limits(&api.spec(), &options.spec_limits);
+    let allow = middleware::AllowHeader::from_spec(&spec);
     let docs = api.swagger_ui_html();
     let routes = Route::new()
         .at(
@@ -86,9 +113,12 @@ pub fn endpoint(
             middleware::cors(&options.cors_origins).unwrap_or_default(),
         )
         .with(middleware::ProblemErrors)
+        .with(allow)
         .data(services.auth)
         .data(services.ai)
+        .data(services.coach)
         .data(services.oauth)
+        .data(client_ip::TrustedProxies(options.trusted_proxies.clone()))
         .data(services.readiness)
         .data(services.metrics)
         .with(middleware::RequestIdAndLog);

@@ -152,8 +152,8 @@ pub struct ProblemBody {
     pub detail: String,
     /// Stable snake_case code for programs (`email_taken`, `unauthorized`, ...).
     pub code: String,
-    /// The invalid fields, for `validation_error`.
-    #[oai(skip_serializing_if_is_empty)]
+    /// The invalid fields, for `validation_error`; absent otherwise.
+    #[oai(default, skip_serializing_if_is_empty)]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldErrorBody>,
 }

@@ -1,5 +1,4 @@
-//! `/ai/history` paging, ownership and deletion; the per-user AI rate limit,
-//! in one instance and shared by two on Redis; a client that goes away.
+//! `/ai/history` paging, ownership and deletion; a client that goes away.
 
 use std::time::Duration;
 
@@ -7,9 +6,7 @@ use serde_json::{json, Value};
 use tokio::{io::AsyncReadExt, io::AsyncWriteExt, net::TcpListener};
 
 use crate::ai_proxy::history;
-use crate::helpers::{
-    problem, redis_url, spawn_app, spawn_app_on, spawn_app_with, test_database, Backend,
-};
+use crate::helpers::{problem, spawn_app, spawn_app_with, Backend};
 use crate::on_every_backend;
 
 on_every_backend!(
@@ -118,78 +115,6 @@ async fn bad_limits_and_cursors_are_validation_errors() {
         "bad_request",
     )
     .await;
-}
-
-#[tokio::test]
-async fn the_ai_rate_limit_answers_429_with_retry_after() {
-    let app = spawn_app_with(
-        Backend::Sqlite,
-        &[("rate_limit.ai_requests_per_minute", "2")],
-    )
-    .await
-    .expect("app");
-    let token = app.new_user_token().await;
-    for _ in 0..2 {
-        assert_eq!(
-            app.post_json_with_token("/ai/completions", &token, &json!({"prompt": "hi"}))
-                .await
-                .status(),
-            200
-        );
-    }
-    let resp = app
-        .post_json_with_token("/ai/completions", &token, &json!({"prompt": "hi"}))
-        .await;
-    let retry: u64 = resp.headers()["retry-after"]
-        .to_str()
-        .expect("header")
-        .parse()
-        .expect("seconds");
-    assert!((1..=30).contains(&retry), "{retry}");
-    problem(resp, 429, "rate_limited").await;
-    // Another user has a budget of their own.
-    let other = app.new_user_token().await;
-    assert_eq!(
-        app.post_json_with_token("/ai/completions", &other, &json!({"prompt": "hi"}))
-            .await
-            .status(),
-        200
-    );
-}
-
-#[tokio::test]
-async fn two_instances_on_redis_share_one_limit() {
-    let Some(redis) = redis_url() else { return };
-    let db = test_database(Backend::Sqlite).await.expect("db");
-    let settings = [
-        ("rate_limit.backend", "redis"),
-        ("rate_limit.redis_url", redis.as_str()),
-        ("rate_limit.ai_requests_per_minute", "3"),
-    ];
-    let first = spawn_app_on(db.clone(), &settings).await;
-    let second = spawn_app_on(db, &settings).await;
-    let token = first.new_user_token().await;
-    let mut statuses = Vec::new();
-    for n in 0..4 {
-        let app = if n % 2 == 0 { &first } else { &second };
-        statuses.push(
-            app.post_json_with_token("/ai/completions", &token, &json!({"prompt": "hi"}))
-                .await
-                .status()
-                .as_u16(),
-        );
-    }
-    assert_eq!(statuses, [200, 200, 200, 429]);
-    let ready: Value = second
-        .client
-        .get(second.url("/ready"))
-        .send()
-        .await
-        .expect("ready")
-        .json()
-        .await
-        .expect("json");
-    assert_eq!(ready["checks"]["redis"], "ok");
 }
 
 /// A provider that sends one delta and then hangs.

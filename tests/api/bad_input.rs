@@ -21,17 +21,14 @@ async fn malformed_json_missing_fields_and_wrong_types_are_bad_requests() {
         "[]",
         "null",
         r#"{"email": ["x"], "password": {}}"#,
+        // A scalar of the wrong type is not read as its text ("42").
+        r#"{"email": 42, "password": true}"#,
+        r#"{"email": "a@example.com", "password": 12345678}"#,
     ] {
         let resp = app.post_raw("/auth/register", body).await;
         assert_eq!(resp.status(), 400, "{body}");
         problem(resp, 400, "bad_request").await;
     }
-    // poem-openapi reads a scalar of the wrong type as its text ("42"), which
-    // then fails validation: 422, as the contract allows.
-    let resp = app
-        .post_raw("/auth/register", r#"{"email": 42, "password": true}"#)
-        .await;
-    problem(resp, 422, "validation_error").await;
     problem(
         app.post_raw("/auth/login", r#"{"email": "a@example.com"}"#)
             .await,

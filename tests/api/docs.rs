@@ -24,7 +24,7 @@ fn statuses(spec: &Value, path: &str, method: &str) -> Vec<String> {
 #[tokio::test]
 async fn the_spec_documents_every_operation_with_its_errors() {
     let spec = spec().await;
-    let expected: [(&str, &str, &[&str]); 6] = [
+    let expected: [(&str, &str, &[&str]); 8] = [
         (
             "/auth/register",
             "post",
@@ -34,6 +34,16 @@ async fn the_spec_documents_every_operation_with_its_errors() {
             "/auth/login",
             "post",
             &["200", "400", "401", "413", "429", "500"],
+        ),
+        (
+            "/auth/refresh",
+            "post",
+            &["200", "400", "401", "413", "422", "429", "500"],
+        ),
+        (
+            "/auth/logout",
+            "post",
+            &["204", "400", "401", "413", "422", "500"],
         ),
         ("/users/me", "get", &["200", "401", "500"]),
         ("/users/me", "delete", &["204", "401", "500"]),
@@ -59,6 +69,8 @@ async fn the_spec_documents_every_operation_with_its_errors() {
         "{unauthorized}"
     );
     assert!(spec["components"]["securitySchemes"]["BearerAuth"].is_object());
+    let locked = &spec["paths"]["/auth/login"]["post"]["responses"]["429"];
+    assert!(locked["headers"]["Retry-After"].is_object(), "{locked}");
 }
 
 #[tokio::test]

@@ -1,8 +1,7 @@
 //! The Google web flow against a wiremock Google: success with PKCE and
 //! nonce, and every way the state or the provider can fail.
 
-use chrono::{Duration, Utc};
-use nextarget_ports::{OAuthStateRecord, Provider};
+use nextarget_ports::Provider;
 use serde_json::Value;
 use wiremock::ResponseTemplate;
 
@@ -111,25 +110,19 @@ async fn an_expired_state_is_invalid_state(backend: Backend) {
     let Some(OAuthApp { app, idp }) = spawn_oauth_app(backend).await else {
         return;
     };
-    // Stored as /start would have, eleven minutes ago.
-    let issued = Utc::now() - Duration::minutes(11);
-    let record = OAuthStateRecord {
-        state: "an-old-state-of-eleven-minutes".into(),
-        provider: Provider::Google,
-        nonce: "old-nonce".into(),
-        pkce_verifier: "v".repeat(43),
-        redirect_uri: None,
-        expires_at: issued + Duration::minutes(10),
-    };
-    storage_of(&app)
-        .await
-        .oauth_states
-        .put(&record, issued)
-        .await
-        .expect("stored");
-    token_endpoint_returns(&idp, &sign(&claims("g-300", Some("old-nonce")), KID, false)).await;
-    let resp = callback(&app, "google", &[("code", "c"), ("state", &record.state)]).await;
-    problem(resp, 400, "invalid_state").await;
+    // Just inside the 10 minutes: accepted.
+    let fresh = start(&app, "google").await;
+    app.advance(599);
+    let id_token = sign(&claims("g-301", Some(fresh.get("nonce"))), KID, false);
+    token_endpoint_returns(&idp, &id_token).await;
+    let query = [("code", "c"), ("state", fresh.get("state"))];
+    assert_eq!(callback(&app, "google", &query).await.status(), 200);
+    // Past them (the server's clock moves; nothing sleeps): refused.
+    let stale = start(&app, "google").await;
+    app.advance(601);
+    let query = [("code", "c"), ("state", stale.get("state"))];
+    problem(callback(&app, "google", &query).await, 400, "invalid_state").await;
+    assert!(user_exists(&app, Provider::Google, "g-301").await);
     assert!(!user_exists(&app, Provider::Google, "g-300").await);
 }
 

@@ -18,7 +18,7 @@ use wiremock::{
     Mock, MockServer, ResponseTemplate,
 };
 
-use crate::helpers::{spawn_app_with, Backend, TestApp};
+use crate::helpers::{spawn_app_with_clock, Backend, TestApp};
 
 pub const CLIENT_ID: &str = "test-client.apps.googleusercontent.com";
 pub const ISSUER: &str = "https://accounts.google.com";
@@ -47,7 +47,7 @@ pub async fn spawn_oauth_app(backend: Backend) -> Option<OAuthApp> {
 }
 
 /// The server configured against `idp`, with Google's token endpoint at
-/// `token_url`.
+/// `token_url`, on a manual clock (`TestApp::advance`).
 pub async fn spawn_with_idp(backend: Backend, idp: &str, token_url: &str) -> Option<TestApp> {
     let owned = [
         ("oauth.google.client_id", CLIENT_ID.to_owned()),
@@ -70,7 +70,7 @@ pub async fn spawn_with_idp(backend: Backend, idp: &str, token_url: &str) -> Opt
         ("oauth.facebook.graph_url", format!("{idp}/v19.0")),
     ];
     let overrides: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    spawn_app_with(backend, &overrides).await
+    spawn_app_with_clock(backend, &overrides).await
 }
 
 pub async fn mount_jwks(idp: &MockServer, jwks: &[&str]) {

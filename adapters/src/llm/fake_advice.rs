@@ -130,16 +130,25 @@ pub(super) fn is_french(text: &str) -> bool {
         >= 2
 }
 
-/// The goal: after a `goal:`/`objectif :` label when there is one, else the
-/// first non-empty line; at most [`GOAL_MAX_CHARS`] characters.
+/// The goal: inside a `<<<GOAL ... GOAL>>>` block (the coaching prompt's
+/// shape), else after a `goal:`/`objectif :` label, else the first non-empty
+/// line; at most [`GOAL_MAX_CHARS`] characters.
 fn extract_goal(user: &str) -> String {
-    let labelled = user.lines().find_map(|line| {
-        let lower = line.trim().to_lowercase();
-        ["goal", "objectif"]
-            .iter()
-            .any(|l| lower.starts_with(l))
-            .then(|| line.split_once(':').map(|(_, rest)| rest))
-            .flatten()
+    let fenced = user
+        .split_once("<<<GOAL")
+        .and_then(|(_, rest)| rest.split_once("GOAL>>>"))
+        .map(|(inside, _)| inside.trim())
+        .filter(|g| !g.is_empty());
+    let labelled = fenced.or_else(|| {
+        user.lines().find_map(|line| {
+            let lower = line.trim().to_lowercase();
+            ["goal", "objectif"]
+                .iter()
+                .any(|l| lower.starts_with(l))
+                .then(|| line.split_once(':').map(|(_, rest)| rest))
+                .flatten()
+                .filter(|rest| !rest.trim().is_empty())
+        })
     });
     let goal = labelled
         .or_else(|| user.lines().find(|l| !l.trim().is_empty()))

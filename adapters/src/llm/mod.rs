@@ -5,6 +5,8 @@ mod fake_advice;
 mod mistral_stream;
 mod mistral_wire;
 mod sse;
+#[cfg(test)]
+mod sse_props;
 
 pub mod fake;
 pub mod mistral;

@@ -4,11 +4,6 @@
 //! commit crosses SQLite's 1000-page mark, which then waits for the copy
 //! and its fsync: tens of milliseconds on a request's path.
 
-mod interactions;
-mod oauth_states;
-mod refresh_tokens;
-mod users;
-
 use std::{str::FromStr, time::Duration};
 
 use sqlx::{
@@ -16,7 +11,17 @@ use sqlx::{
     SqlitePool,
 };
 
-use crate::storage::{PoolStats, StorageCloser};
+use nextarget_ports::RotateError;
+
+use crate::{
+    sql::store_error,
+    storage::{PoolStats, StorageCloser},
+};
+
+crate::sql::impl_user_repository!(SqliteStore);
+crate::sql::impl_interaction_repository!(SqliteStore);
+crate::sql::impl_oauth_state_store!(SqliteStore);
+crate::sql::impl_refresh_token_store!(SqliteStore, sqlx::Sqlite);
 
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -28,6 +33,19 @@ impl SqliteStore {
     /// # Errors
     /// When the URL is malformed or the file cannot be opened.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
+        Self::connect_with(url, max_connections, None).await
+    }
+
+    /// [`Self::connect`], waiting at most `acquire_timeout` (default 10 s)
+    /// for a pooled connection.
+    ///
+    /// # Errors
+    /// As [`Self::connect`].
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: Option<Duration>,
+    ) -> Result<Self, sqlx::Error> {
         let options = SqliteConnectOptions::from_str(url)?
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
@@ -36,7 +54,7 @@ impl SqliteStore {
             .pragma("wal_autocheckpoint", "0");
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections.max(1))
-            .acquire_timeout(Duration::from_secs(10))
+            .acquire_timeout(acquire_timeout.unwrap_or(Duration::from_secs(10)))
             .connect_with(options)
             .await?;
         tokio::spawn(checkpoint_every_second(pool.clone()));
@@ -53,6 +71,19 @@ impl SqliteStore {
 
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// A refresh rotation's transaction: `BEGIN IMMEDIATE` takes the
+    /// database's write lock before anything is read, so concurrent
+    /// rotations run one after the other.
+    async fn begin_rotation(
+        &self,
+        _presented_hash: &str,
+    ) -> Result<sqlx::Transaction<'_, sqlx::Sqlite>, RotateError> {
+        self.pool
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(|e| RotateError::Store(store_error(e, "refresh_token")))
     }
 }
 

@@ -30,4 +30,41 @@ mod tests {
             assert_eq!(decode(bad), None, "{bad}");
         }
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            #[test]
+            fn arbitrary_text_never_panics(text in any::<String>()) {
+                let _ = decode(&text);
+            }
+
+            #[test]
+            fn base64_like_text_decodes_only_to_what_encodes_back(text in "[A-Za-z0-9_=+/-]{0,30}") {
+                if let Some(id) = decode(&text) {
+                    prop_assert_eq!(encode(id), text);
+                }
+            }
+
+            #[test]
+            fn every_id_round_trips(bytes in any::<[u8; 16]>()) {
+                let id = Uuid::from_bytes(bytes);
+                let text = encode(id);
+                prop_assert_eq!(text.len(), 22);
+                prop_assert_eq!(decode(&text), Some(id));
+            }
+
+            #[test]
+            fn every_cursor_matches_the_pattern_the_spec_documents(bytes in any::<[u8; 16]>()) {
+                let text = encode(Uuid::from_bytes(bytes));
+                let (head, last) = text.split_at(21);
+                prop_assert!(head.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+                prop_assert!(["A", "Q", "g", "w"].contains(&last), "{}", text);
+            }
+        }
+    }
 }

@@ -7,6 +7,7 @@ mod error;
 mod gateway;
 mod history;
 pub mod instruments;
+mod pending;
 mod request;
 mod stream;
 
@@ -44,6 +45,8 @@ pub struct AiService {
     policy: AiPolicy,
     /// History writes and streams still running; shutdown waits for them.
     background: TaskTracker,
+    /// Rows waiting for the database to come back.
+    pending: Arc<pending::PendingWrites>,
 }
 
 impl AiService {
@@ -52,6 +55,7 @@ impl AiService {
             ports,
             policy,
             background: TaskTracker::new(),
+            pending: Arc::default(),
         }
     }
 
@@ -69,4 +73,4 @@ impl AiService {
 }
 
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;

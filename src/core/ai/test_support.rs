@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use nextarget_ports::{
     mocks::{MockClock, MockInteractionRepository, MockLlmClient, MockRateLimiter},
-    RateDecision,
+    Completion, CompletionRequest, LlmError, RateDecision, Usage,
 };
 
 use super::{AiPolicy, AiPorts, AiService};
@@ -49,5 +49,19 @@ impl Fixture {
                 requests_per_minute: 20,
             },
         )
+    }
+}
+
+/// An LLM that answers `content` to any request, with no token usage.
+pub(crate) fn reply(
+    content: &'static str,
+) -> impl Fn(CompletionRequest) -> Result<Completion, LlmError> {
+    move |req| {
+        Ok(Completion {
+            model: req.model,
+            content: content.into(),
+            finish_reason: "stop".into(),
+            usage: Usage::default(),
+        })
     }
 }

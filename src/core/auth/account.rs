@@ -24,11 +24,18 @@ impl AuthService {
             .ok_or(AuthError::Unauthorized)
     }
 
-    /// Deletes the user with their refresh tokens and AI history.
+    /// Deletes the user with their refresh tokens and AI history. Every
+    /// refresh token is revoked first, so no session outlives the call even
+    /// where the rows are not removed with the user.
     ///
     /// # Errors
     /// `Unauthorized` when the user no longer exists.
     pub async fn delete_account(&self, user_id: UserId) -> Result<(), AuthError> {
+        let now = self.ports.clock.now();
+        self.ports
+            .refresh_tokens
+            .revoke_all_for_user(user_id, now)
+            .await?;
         if self.ports.users.delete(user_id).await? {
             tracing::info!(%user_id, "account deleted");
             Ok(())
@@ -95,5 +102,24 @@ mod tests {
             fx.service().authenticate("token").await.expect("user").id,
             id
         );
+    }
+
+    #[tokio::test]
+    async fn deleting_an_account_revokes_its_refresh_tokens_first() {
+        let mut fx = Fixture::new();
+        let id = Uuid::now_v7();
+        let mut seq = mockall::Sequence::new();
+        fx.refresh_tokens
+            .expect_revoke_all_for_user()
+            .withf(move |user, _| *user == id)
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _| Ok(2));
+        fx.users
+            .expect_delete()
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_| Ok(true));
+        fx.service().delete_account(id).await.expect("deleted");
     }
 }

@@ -14,6 +14,15 @@ pub enum AuthError {
     /// user is gone.
     #[error("authentication required")]
     Unauthorized,
+    /// Unknown, expired or revoked refresh token.
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
+    /// A spent refresh token came back: its whole family is now revoked.
+    #[error("refresh token reused; the session is revoked")]
+    RefreshTokenReused,
+    /// Too many failed attempts for this account or client; wait this long.
+    #[error("too many failed attempts")]
+    TooManyAttempts { retry_after_secs: u64 },
     #[error("storage unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error(transparent)]

@@ -1,9 +1,14 @@
 //! Sign-in with email and password.
 
+use std::net::IpAddr;
+
 use nextarget_ports::{Email, Provider};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{AuthError, AuthService, Session, MAX_PASSWORD_BYTES};
+use super::{
+    lockout::{account_key, ip_key},
+    AuthError, AuthService, Session, MAX_PASSWORD_BYTES,
+};
 
 impl AuthService {
     /// Checks the credentials of a local account and opens a session.
@@ -13,8 +18,25 @@ impl AuthService {
     /// nor the timing tells which accounts exist.
     ///
     /// # Errors
-    /// `InvalidCredentials`, or `Unavailable`/`Unknown` from the ports.
-    pub async fn login(&self, email: &str, password: &SecretString) -> Result<Session, AuthError> {
+    /// Before any of that, the account's and the client IP's failure counts
+    /// are checked (see `lockout`): while either is locked the answer is
+    /// `TooManyAttempts`, whatever the password. A failure counts against
+    /// both; a success forgets the account's count only.
+    ///
+    /// # Errors
+    /// `TooManyAttempts`, `InvalidCredentials`, or `Unavailable`/`Unknown`
+    /// from the ports.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &SecretString,
+        client_ip: Option<IpAddr>,
+    ) -> Result<Session, AuthError> {
+        let now = self.ports.clock.now();
+        let account = account_key(email);
+        let mut keys = vec![account.clone()];
+        keys.extend(ip_key("login", client_ip));
+        self.ensure_not_locked(&keys, now).await?;
         let user = match Email::parse(email) {
             Ok(email) => {
                 self.ports
@@ -31,20 +53,34 @@ impl AuthService {
             .filter(|_| fits_bcrypt);
         let matches = self.ports.hasher.verify(password, stored).await?;
         match user {
-            Some(user) if matches => self.open_session(user).await,
-            _ => Err(AuthError::InvalidCredentials),
+            Some(user) if matches => {
+                self.forget_failures(&account).await;
+                self.open_session(user).await
+            }
+            _ => {
+                self.record_failures(&keys, now).await?;
+                Err(AuthError::InvalidCredentials)
+            }
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use nextarget_ports::FailureCount;
+
     use super::super::test_support::{local_user, secret, Fixture};
     use super::*;
 
     #[tokio::test]
     async fn the_right_password_opens_a_session() {
         let mut fx = Fixture::new();
+        fx.no_failures_recorded();
+        fx.limiter
+            .expect_clear_failures()
+            .withf(|key| key == account_key("alice@example.com"))
+            .times(1)
+            .returning(|_| Ok(()));
         fx.users
             .expect_find_by_email()
             .returning(|email, _| Ok(Some(local_user(email.as_str()))));
@@ -55,7 +91,7 @@ mod tests {
         fx.expect_session_issued();
         let session = fx
             .service()
-            .login("alice@example.com", &secret("right"))
+            .login("alice@example.com", &secret("right"), None)
             .await
             .expect("session");
         assert_eq!(session.user.email.as_str(), "alice@example.com");
@@ -64,6 +100,8 @@ mod tests {
     #[tokio::test]
     async fn an_unknown_email_still_pays_for_a_dummy_verification() {
         let mut fx = Fixture::new();
+        fx.no_failures_recorded();
+        fx.failures_recorded(1);
         fx.users.expect_find_by_email().returning(|_, _| Ok(None));
         fx.hasher
             .expect_verify()
@@ -72,7 +110,7 @@ mod tests {
             .returning(|_, _| Ok(false));
         let err = fx
             .service()
-            .login("ghost@example.com", &secret("x"))
+            .login("ghost@example.com", &secret("x"), None)
             .await
             .err();
         assert!(
@@ -84,13 +122,76 @@ mod tests {
     #[tokio::test]
     async fn a_wrong_password_is_the_same_error_as_an_unknown_email() {
         let mut fx = Fixture::new();
+        fx.no_failures_recorded();
+        fx.failures_recorded(1);
         fx.users
             .expect_find_by_email()
             .returning(|email, _| Ok(Some(local_user(email.as_str()))));
         fx.hasher.expect_verify().returning(|_, _| Ok(false));
         let err = fx
             .service()
-            .login("alice@example.com", &secret("wrong"))
+            .login("alice@example.com", &secret("wrong"), None)
+            .await
+            .err();
+        assert!(
+            matches!(err, Some(AuthError::InvalidCredentials)),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_locked_account_is_refused_before_the_password_is_checked() {
+        let mut fx = Fixture::new();
+        let now = fx.now;
+        let locked = account_key("alice@example.com");
+        fx.limiter.expect_failures().returning(move |key, _| {
+            Ok(FailureCount {
+                count: if key == locked { 6 } else { 0 },
+                last_failure_at: Some(now - chrono::Duration::seconds(10)),
+            })
+        });
+        fx.hasher.expect_verify().never();
+        fx.users.expect_find_by_email().never();
+        let err = fx
+            .service()
+            .login(
+                " Alice@example.com",
+                &secret("right"),
+                Some([10, 0, 0, 1].into()),
+            )
+            .await
+            .err();
+        assert!(
+            matches!(
+                err,
+                Some(AuthError::TooManyAttempts {
+                    retry_after_secs: 50
+                })
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failure_counts_against_the_account_and_the_ip() {
+        let mut fx = Fixture::new();
+        fx.no_failures_recorded();
+        fx.users.expect_find_by_email().returning(|_, _| Ok(None));
+        fx.hasher.expect_verify().returning(|_, _| Ok(false));
+        let account = account_key("bob@example.com");
+        fx.limiter
+            .expect_record_failure()
+            .withf(move |key, _, _| key == account || key == "auth-fail:login:ip:10.0.0.1")
+            .times(2)
+            .returning(|_, _, now| {
+                Ok(FailureCount {
+                    count: 1,
+                    last_failure_at: Some(now),
+                })
+            });
+        let err = fx
+            .service()
+            .login("bob@example.com", &secret("x"), Some([10, 0, 0, 1].into()))
             .await
             .err();
         assert!(

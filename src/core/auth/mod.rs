@@ -3,8 +3,11 @@
 
 mod account;
 mod error;
+mod lockout;
 mod login;
+mod logout;
 mod password_policy;
+mod refresh;
 mod refresh_token;
 mod register;
 mod session;
@@ -16,6 +19,7 @@ use nextarget_ports::{
 };
 
 pub use error::{AuthError, FieldError};
+pub use lockout::{backoff_secs, BACKOFF_BASE_SECS, BACKOFF_CAP_SECS, FAILURE_MEMORY_SECS};
 pub use password_policy::{check_password, MAX_PASSWORD_BYTES, MIN_PASSWORD_BYTES};
 pub use session::Session;
 
@@ -35,6 +39,11 @@ pub struct AuthPorts {
 #[derive(Debug, Clone)]
 pub struct AuthPolicy {
     pub refresh_token_ttl_secs: u64,
+    /// Failures per account and per client IP before the backoff starts.
+    pub max_failed_logins: u32,
+    /// How long the immediately previous refresh token may come back once
+    /// (0: never).
+    pub refresh_reuse_grace_secs: u64,
 }
 
 pub struct AuthService {

@@ -1,7 +1,7 @@
 //! Opening a session: an access token and the first refresh token of a new
 //! family.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use nextarget_ports::{NewRefreshToken, StoreError, User};
 use secrecy::SecretString;
 use uuid::Uuid;
@@ -16,38 +16,59 @@ pub struct Session {
     pub refresh_token: SecretString,
 }
 
+/// A refresh-token store error: a hash collision is a bug, not a taken email.
+pub(super) fn token_store_error(err: StoreError) -> AuthError {
+    match err {
+        StoreError::Duplicate(rule) => {
+            AuthError::Unknown(anyhow::anyhow!("refresh token collision on {rule}"))
+        }
+        other => other.into(),
+    }
+}
+
 impl AuthService {
-    /// Issues an access token and a new refresh-token family for `user`.
-    pub(crate) async fn open_session(&self, user: User) -> Result<Session, AuthError> {
-        let now = self.ports.clock.now();
-        let access = self.ports.access_tokens.issue(user.id, now)?;
-        let token = refresh_token::generate();
+    /// When a refresh token issued at `now` expires.
+    pub(super) fn refresh_expiry(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         let ttl = Duration::seconds(
             i64::try_from(self.policy.refresh_token_ttl_secs).unwrap_or(i64::MAX / 1000),
         );
+        now + ttl
+    }
+
+    /// Signs an access token for `user` and pairs it with `refresh_token`.
+    pub(super) fn session(
+        &self,
+        user: User,
+        now: DateTime<Utc>,
+        refresh_token: String,
+    ) -> Result<Session, AuthError> {
+        let access = self.ports.access_tokens.issue(user.id, now)?;
+        Ok(Session {
+            user,
+            access_token: SecretString::from(access.token),
+            expires_in_secs: access.expires_in_secs,
+            refresh_token: SecretString::from(refresh_token),
+        })
+    }
+
+    /// Issues an access token and a new refresh-token family for `user`.
+    pub(crate) async fn open_session(&self, user: User) -> Result<Session, AuthError> {
+        let now = self.ports.clock.now();
+        let token = refresh_token::generate();
         let record = NewRefreshToken {
             id: Uuid::now_v7(),
             user_id: user.id,
             family_id: Uuid::now_v7(),
             token_hash: refresh_token::hash(&token),
             created_at: now,
-            expires_at: now + ttl,
+            expires_at: self.refresh_expiry(now),
         };
+        let session = self.session(user, now, token)?;
         self.ports
             .refresh_tokens
             .insert(&record)
             .await
-            .map_err(|err| match err {
-                StoreError::Duplicate(rule) => {
-                    AuthError::Unknown(anyhow::anyhow!("refresh token collision on {rule}"))
-                }
-                other => other.into(),
-            })?;
-        Ok(Session {
-            user,
-            access_token: SecretString::from(access.token),
-            expires_in_secs: access.expires_in_secs,
-            refresh_token: SecretString::from(token),
-        })
+            .map_err(token_store_error)?;
+        Ok(session)
     }
 }

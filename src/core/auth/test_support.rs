@@ -8,7 +8,7 @@ use nextarget_ports::{
         MockAccessTokenCodec, MockClock, MockPasswordHasher, MockRateLimiter,
         MockRefreshTokenStore, MockUserRepository,
     },
-    AccessClaims, Email, IssuedAccessToken, PasswordHash, Provider, User,
+    AccessClaims, Email, FailureCount, IssuedAccessToken, PasswordHash, Provider, User,
 };
 use secrecy::SecretString;
 use uuid::Uuid;
@@ -41,6 +41,35 @@ impl Fixture {
 
     /// Expects one access token and one refresh token to be issued.
     pub fn expect_session_issued(&mut self) {
+        self.expect_access_token_issued();
+        self.refresh_tokens
+            .expect_insert()
+            .times(1)
+            .returning(|_| Ok(()));
+    }
+
+    /// No key has any failure recorded.
+    pub fn no_failures_recorded(&mut self) {
+        self.limiter
+            .expect_failures()
+            .returning(|_, _| Ok(FailureCount::default()));
+    }
+
+    /// Expects `keys` failures to be recorded (one per limiter key).
+    pub fn failures_recorded(&mut self, keys: usize) {
+        self.limiter
+            .expect_record_failure()
+            .times(keys)
+            .returning(|_, _, now| {
+                Ok(FailureCount {
+                    count: 1,
+                    last_failure_at: Some(now),
+                })
+            });
+    }
+
+    /// Expects one access token to be issued.
+    pub fn expect_access_token_issued(&mut self) {
         self.access_tokens
             .expect_issue()
             .times(1)
@@ -56,10 +85,6 @@ impl Fixture {
                     },
                 })
             });
-        self.refresh_tokens
-            .expect_insert()
-            .times(1)
-            .returning(|_| Ok(()));
     }
 
     pub fn service(self) -> AuthService {
@@ -77,6 +102,8 @@ impl Fixture {
             },
             AuthPolicy {
                 refresh_token_ttl_secs: 3600,
+                max_failed_logins: 5,
+                refresh_reuse_grace_secs: 5,
             },
         )
     }

@@ -69,9 +69,13 @@ impl From<AuthError> for OAuthFlowError {
             AuthError::EmailTaken => Self::EmailTaken,
             AuthError::Unavailable(cause) => Self::Unavailable(cause),
             AuthError::Unknown(cause) => Self::Unknown(cause),
-            other @ (AuthError::InvalidCredentials | AuthError::Unauthorized) => Self::Unknown(
-                anyhow::anyhow!("unexpected while opening a session: {other}"),
-            ),
+            other @ (AuthError::InvalidCredentials
+            | AuthError::Unauthorized
+            | AuthError::InvalidRefreshToken
+            | AuthError::RefreshTokenReused
+            | AuthError::TooManyAttempts { .. }) => Self::Unknown(anyhow::anyhow!(
+                "unexpected while opening a session: {other}"
+            )),
         }
     }
 }

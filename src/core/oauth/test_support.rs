@@ -79,6 +79,8 @@ impl Fixture {
             },
             AuthPolicy {
                 refresh_token_ttl_secs: 3600,
+                max_failed_logins: 5,
+                refresh_reuse_grace_secs: 5,
             },
         );
         OAuthService::new(

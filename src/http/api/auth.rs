@@ -11,6 +11,7 @@ use crate::core::{
 };
 use crate::http::{
     api_error::{doc, ApiError},
+    client_ip::ClientIp,
     problem::Problem,
     schemas::{LoginRequest, ProviderName, RegisterRequest, TokenResponse},
 };
@@ -54,7 +55,7 @@ impl AuthApi {
         let body = body.0;
         match body.provider.unwrap_or(ProviderName::Local) {
             ProviderName::Local => {
-                let password = body.password.map(SecretString::from);
+                let password = body.password.map(|p| SecretString::from(p.0));
                 let session = service
                     .register_local(body.email.as_deref(), password.as_ref())
                     .await?;
@@ -81,15 +82,19 @@ impl AuthApi {
     /// Sign in with email and password.
     ///
     /// Errors: 401 `invalid_credentials` (the same for an unknown email and a
-    /// wrong password); 429 `too_many_attempts`.
+    /// wrong password); 429 `too_many_attempts` once the account or the
+    /// client IP has `auth.max_failed_logins` failures in a row: the wait
+    /// (`Retry-After`) is 30 s, doubling with each further failure, at most
+    /// 15 min, and holds even for the right password.
     #[oai(path = "/auth/login", method = "post")]
     async fn login(
         &self,
         body: Json<LoginRequest>,
+        client: ClientIp,
         service: Data<&Arc<AuthService>>,
     ) -> Result<Json<TokenResponse>, LoginErrors> {
-        let password = SecretString::from(body.0.password);
-        let session = service.login(&body.0.email, &password).await?;
+        let password = SecretString::from(body.0.password.0);
+        let session = service.login(&body.0.email, &password, client.0).await?;
         Ok(Json(session.into()))
     }
 }

@@ -16,8 +16,8 @@ pub struct HealthApi;
 pub struct Status {
     /// `ok`, or `unavailable` on `/ready` when a dependency is down.
     pub status: String,
-    /// Per dependency: `ok` or `unavailable`.
-    #[oai(skip_serializing_if_is_empty)]
+    /// Per dependency: `ok` or `unavailable`; absent on `/health`.
+    #[oai(default, skip_serializing_if_is_empty)]
     pub checks: std::collections::BTreeMap<String, String>,
 }
 

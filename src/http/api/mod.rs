@@ -2,14 +2,18 @@
 
 mod ai;
 mod auth;
+mod coach;
 mod health;
 mod oauth;
+mod sessions;
 mod users;
 
 pub use ai::AiApi;
 pub use auth::AuthApi;
+pub use coach::CoachApi;
 pub use health::HealthApi;
 pub use oauth::OAuthApi;
+pub use sessions::SessionsApi;
 pub use users::UsersApi;
 
 use poem_openapi::Tags;
@@ -22,6 +26,8 @@ pub enum ApiTags {
     Users,
     /// The LLM proxy and its history
     Ai,
+    /// Scored coaching advice
+    Coach,
     /// Liveness and readiness
     Operations,
 }

@@ -1,11 +1,13 @@
 //! Middleware around every route, outermost first: request id and access
 //! log, problem conversion, CORS, body limit.
 
+mod allow;
 mod body_limit;
 mod catch;
 mod cors;
 mod request_id;
 
+pub use allow::AllowHeader;
 pub use body_limit::BodyLimit;
 pub use catch::{problem_for, ProblemErrors};
 pub use cors::cors;

@@ -1,3 +1,4 @@
+use super::Text;
 use chrono::{DateTime, Utc};
 use nextarget_ports::{Interaction, InteractionKind, InteractionStatus, Usage};
 use poem_openapi::{Enum, Object};
@@ -8,28 +9,34 @@ use crate::core::ai::{CompletionInput, CompletionOutput, HistoryPage, StreamSumm
 /// A prompt for the LLM.
 #[derive(Debug, Object)]
 pub struct CompletionRequestBody {
-    /// 1 to `llm.max_prompt_chars` characters (default 8000); longer is 422
-    /// `prompt_too_long`.
-    pub prompt: String,
-    /// An optional system prompt.
-    pub system: Option<String>,
+    /// 1 to `llm.max_prompt_chars` characters (default 8000), not only
+    /// whitespace; longer is 422 `prompt_too_long`.
+    #[oai(validator(min_length = 1, pattern = r"\S"))]
+    pub prompt: Text,
+    /// An optional system prompt, up to 8000 characters.
+    #[oai(nullable, validator(max_length = 8000))]
+    pub system: Option<Text>,
     /// One of `llm.allowed_models`; the configured model when absent.
-    pub model: Option<String>,
+    #[oai(nullable)]
+    pub model: Option<Text>,
     /// 0 to 2.
+    #[oai(nullable, validator(minimum(value = "0"), maximum(value = "2")))]
     pub temperature: Option<f64>,
     /// 1 to 32768.
+    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "32768")))]
     pub max_tokens: Option<i64>,
     /// Answer as server-sent events: `data: {"delta"}` chunks, then
     /// `event: done` with the summary.
+    #[oai(nullable)]
     pub stream: Option<bool>,
 }
 
 impl From<CompletionRequestBody> for CompletionInput {
     fn from(b: CompletionRequestBody) -> Self {
         CompletionInput {
-            prompt: b.prompt,
-            system: b.system,
-            model: b.model,
+            prompt: b.prompt.into(),
+            system: b.system.map(String::from),
+            model: b.model.map(String::from),
             temperature: b.temperature,
             max_tokens: b.max_tokens,
         }
@@ -131,10 +138,16 @@ pub struct InteractionBody {
     pub kind: KindName,
     pub model: String,
     pub prompt: String,
+    /// null when the call failed before any answer.
+    #[oai(nullable)]
     pub response: Option<String>,
     pub status: StatusName,
+    /// The problem `code` of a failed call; null when `ok`.
+    #[oai(nullable)]
     pub error_code: Option<String>,
     pub latency_ms: u64,
+    /// null when the provider reported none.
+    #[oai(nullable)]
     pub usage: Option<UsageBody>,
     pub created_at: DateTime<Utc>,
 }
@@ -168,6 +181,7 @@ impl From<Interaction> for InteractionBody {
 pub struct HistoryBody {
     pub items: Vec<InteractionBody>,
     /// Pass as `cursor` to get the next, older page; null at the end.
+    #[oai(nullable)]
     pub next_cursor: Option<String>,
 }
 

@@ -1,3 +1,4 @@
+use super::Text;
 use poem_openapi::Object;
 use secrecy::ExposeSecret;
 
@@ -9,28 +10,29 @@ use crate::core::auth::Session;
 #[derive(Object)]
 pub struct RegisterRequest {
     /// Required for `local`; trimmed and compared case-insensitively.
-    #[oai(validator(max_length = 320))]
-    pub email: Option<String>,
+    #[oai(nullable, validator(max_length = 320))]
+    pub email: Option<Text>,
     /// Required for `local`: 8 to 72 UTF-8 bytes, not too guessable.
-    #[oai(validator(max_length = 1024))]
-    pub password: Option<String>,
+    #[oai(nullable, validator(max_length = 1024))]
+    pub password: Option<Text>,
     /// `local` when absent.
+    #[oai(nullable)]
     pub provider: Option<ProviderName>,
     /// Required for `google`.
-    #[oai(validator(max_length = 8192))]
-    pub id_token: Option<String>,
+    #[oai(nullable, validator(max_length = 8192))]
+    pub id_token: Option<Text>,
 }
 
 /// Sign-in with email and password.
 #[derive(Object)]
 pub struct LoginRequest {
     #[oai(validator(max_length = 320))]
-    pub email: String,
+    pub email: Text,
     #[oai(validator(max_length = 1024))]
-    pub password: String,
+    pub password: Text,
     /// Accepted and ignored, for the v0.1 app.
-    #[oai(deprecated)]
-    pub provider: Option<String>,
+    #[oai(nullable, deprecated)]
+    pub provider: Option<Text>,
 }
 
 /// A signed-in session.
@@ -57,4 +59,12 @@ impl From<Session> for TokenResponse {
             user: UserBody::from(&s.user),
         }
     }
+}
+
+/// A refresh token, for `/auth/refresh` and `/auth/logout`.
+#[derive(Object)]
+pub struct RefreshRequest {
+    /// The opaque `refresh_token` of a `TokenResponse`.
+    #[oai(validator(max_length = 1024))]
+    pub refresh_token: Text,
 }

@@ -2,8 +2,12 @@
 
 mod ai;
 mod auth;
+mod coach;
+mod text;
 mod user;
 
 pub use ai::{CompletionBody, CompletionRequestBody, HistoryBody, StreamDoneBody};
-pub use auth::{LoginRequest, RegisterRequest, TokenResponse};
+pub use auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse};
+pub use coach::{AdviceRequestBody, AdviceResponseBody};
+pub use text::Text;
 pub use user::{ProviderName, UserBody};

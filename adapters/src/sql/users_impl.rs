@@ -1,0 +1,99 @@
+//! `UserRepository` on SQL, for both stores: the statements are portable
+//! (`$N` placeholders work on SQLite and PostgreSQL), only the pool differs.
+//! `sqlite/mod.rs` and `postgres/mod.rs` each invoke the macro once.
+
+macro_rules! impl_user_repository {
+    ($store:ty) => {
+        const _: () = {
+        use async_trait::async_trait;
+        use nextarget_ports::{Email, NewUser, Provider, StoreError, User, UserId, UserRepository};
+
+        use $crate::sql::{store_error, UserRow};
+
+        const COLUMNS: &str = "id, email, provider, provider_subject, password_hash, created_at";
+
+        impl $store {
+            async fn fetch_user(&self, sql: &str, bind: &[&str]) -> Result<Option<User>, StoreError> {
+                let mut query = sqlx::query_as::<_, UserRow>(sql);
+                for value in bind {
+                    query = query.bind(*value);
+                }
+                let row = query
+                    .fetch_optional(self.pool())
+                    .await
+                    .map_err(|e| store_error(e, "user"))?;
+                row.map(User::try_from).transpose()
+            }
+        }
+
+        #[async_trait]
+        impl UserRepository for $store {
+            async fn create(&self, user: &NewUser) -> Result<User, StoreError> {
+                sqlx::query(
+                    "INSERT INTO users (id, email, provider, provider_subject, password_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(user.id)
+                .bind(user.email.as_str())
+                .bind(user.provider.as_str())
+                .bind(user.provider_subject.as_deref())
+                .bind(user.password_hash.as_ref().map(|h| h.as_str()))
+                .bind(user.created_at)
+                .execute(self.pool())
+                .await
+                .map_err(|e| store_error(e, "user"))?;
+                Ok(User::from(user.clone()))
+            }
+
+            async fn find_by_email(
+                &self,
+                email: &Email,
+                provider: Provider,
+            ) -> Result<Option<User>, StoreError> {
+                let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1 AND provider = $2");
+                self.fetch_user(&sql, &[email.as_str(), provider.as_str()])
+                    .await
+            }
+
+            async fn find_by_subject(
+                &self,
+                provider: Provider,
+                subject: &str,
+            ) -> Result<Option<User>, StoreError> {
+                let sql =
+                    format!("SELECT {COLUMNS} FROM users WHERE provider = $1 AND provider_subject = $2");
+                self.fetch_user(&sql, &[provider.as_str(), subject]).await
+            }
+
+            async fn find_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
+                let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+                let row = sqlx::query_as::<_, UserRow>(&sql)
+                    .bind(id)
+                    .fetch_optional(self.pool())
+                    .await
+                    .map_err(|e| store_error(e, "user"))?;
+                row.map(User::try_from).transpose()
+            }
+
+            async fn delete(&self, id: UserId) -> Result<bool, StoreError> {
+                let done = sqlx::query("DELETE FROM users WHERE id = $1")
+                    .bind(id)
+                    .execute(self.pool())
+                    .await
+                    .map_err(|e| store_error(e, "user"))?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn ping(&self) -> Result<(), StoreError> {
+                sqlx::query("SELECT 1")
+                    .execute(self.pool())
+                    .await
+                    .map_err(|e| store_error(e, "ping"))?;
+                Ok(())
+            }
+        }
+        };
+    };
+}
+
+pub(crate) use impl_user_repository;

@@ -1,0 +1,95 @@
+//! Signing out: the presented refresh token's whole family is revoked.
+
+use secrecy::{ExposeSecret, SecretString};
+
+use super::{refresh_token, AuthError, AuthService};
+
+impl AuthService {
+    /// Revokes the family of `token`. A spent (but not revoked) token still
+    /// signs its family out; an unknown, expired or revoked one does not.
+    ///
+    /// # Errors
+    /// `InvalidRefreshToken` for an unknown, expired or revoked token.
+    pub async fn logout(&self, token: &SecretString) -> Result<(), AuthError> {
+        let now = self.ports.clock.now();
+        let hash = refresh_token::hash(token.expose_secret());
+        let record = self
+            .ports
+            .refresh_tokens
+            .find(&hash)
+            .await?
+            .filter(|r| r.revoked_at.is_none() && r.expires_at > now)
+            .ok_or(AuthError::InvalidRefreshToken)?;
+        self.ports
+            .refresh_tokens
+            .revoke_family(record.family_id, now)
+            .await?;
+        tracing::info!(user_id = %record.user_id, family_id = %record.family_id, "signed out");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use nextarget_ports::RefreshTokenRecord;
+    use uuid::Uuid;
+
+    use super::super::test_support::{secret, Fixture};
+    use super::*;
+
+    fn record(fx: &Fixture) -> RefreshTokenRecord {
+        RefreshTokenRecord {
+            id: Uuid::now_v7(),
+            user_id: Uuid::now_v7(),
+            family_id: Uuid::now_v7(),
+            expires_at: fx.now + Duration::days(1),
+            spent_at: None,
+            revoked_at: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn logging_out_revokes_the_family_of_the_token() {
+        let mut fx = Fixture::new();
+        let rec = record(&fx);
+        let family = rec.family_id;
+        let expected_hash = refresh_token::hash("tok");
+        fx.refresh_tokens
+            .expect_find()
+            .withf(move |h| h == expected_hash)
+            .returning(move |_| Ok(Some(rec.clone())));
+        fx.refresh_tokens
+            .expect_revoke_family()
+            .withf(move |f, _| *f == family)
+            .times(1)
+            .returning(|_, _| Ok(3));
+        fx.service()
+            .logout(&secret("tok"))
+            .await
+            .expect("signed out");
+    }
+
+    #[tokio::test]
+    async fn unknown_revoked_and_expired_tokens_are_invalid() {
+        for state in ["unknown", "revoked", "expired"] {
+            let mut fx = Fixture::new();
+            let mut rec = record(&fx);
+            match state {
+                "revoked" => rec.revoked_at = Some(fx.now),
+                "expired" => rec.expires_at = fx.now,
+                _ => {}
+            }
+            let found = (state != "unknown").then_some(rec);
+            fx.refresh_tokens
+                .expect_find()
+                .returning(move |_| Ok(found.clone()));
+            fx.refresh_tokens.expect_revoke_family().never();
+            let err = fx.service().logout(&secret("tok")).await.err();
+            assert!(
+                matches!(err, Some(AuthError::InvalidRefreshToken)),
+                "{state}: {err:?}"
+            );
+        }
+    }
+}

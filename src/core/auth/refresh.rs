@@ -1,0 +1,184 @@
+//! Refreshing a session: the presented refresh token is spent and the next
+//! one of its family issued (rotation, reuse detection and the grace rule
+//! are the store's, documented on `nextarget_ports::refresh_tokens`).
+
+use std::{net::IpAddr, time::Duration};
+
+use nextarget_ports::{NextRefreshToken, RotateError, RotationKind};
+use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
+
+use super::{
+    lockout::ip_key, refresh_token, session::token_store_error, AuthError, AuthService, Session,
+};
+
+impl AuthService {
+    /// Exchanges `token` for a new access token and the next refresh token
+    /// of its family. Failures count against `client_ip` like failed
+    /// sign-ins (see `lockout`).
+    ///
+    /// # Errors
+    /// `TooManyAttempts` while the client IP is locked; `InvalidRefreshToken`
+    /// for an unknown, expired or revoked token (or one whose user is gone);
+    /// `RefreshTokenReused` when a spent token came back (its family is then
+    /// revoked).
+    pub async fn refresh(
+        &self,
+        token: &SecretString,
+        client_ip: Option<IpAddr>,
+    ) -> Result<Session, AuthError> {
+        let now = self.ports.clock.now();
+        let keys: Vec<String> = ip_key("refresh", client_ip).into_iter().collect();
+        self.ensure_not_locked(&keys, now).await?;
+        let next_token = refresh_token::generate();
+        let next = NextRefreshToken {
+            id: Uuid::now_v7(),
+            token_hash: refresh_token::hash(&next_token),
+            created_at: now,
+            expires_at: self.refresh_expiry(now),
+        };
+        let grace = Duration::from_secs(self.policy.refresh_reuse_grace_secs);
+        let presented = refresh_token::hash(token.expose_secret());
+        let rotation = match self
+            .ports
+            .refresh_tokens
+            .rotate(&presented, &next, now, grace)
+            .await
+        {
+            Ok(rotation) => rotation,
+            Err(RotateError::Invalid) => {
+                self.record_failures(&keys, now).await?;
+                return Err(AuthError::InvalidRefreshToken);
+            }
+            Err(RotateError::Reused) => {
+                tracing::warn!("a spent refresh token was presented again: its family is revoked");
+                self.record_failures(&keys, now).await?;
+                return Err(AuthError::RefreshTokenReused);
+            }
+            Err(RotateError::Store(err)) => return Err(token_store_error(err)),
+        };
+        if rotation.kind == RotationKind::GraceReplay {
+            tracing::info!(family_id = %rotation.family_id, "previous refresh token replayed within its grace");
+        }
+        let user = self
+            .ports
+            .users
+            .find_by_id(rotation.user_id)
+            .await?
+            .ok_or(AuthError::InvalidRefreshToken)?;
+        self.session(user, now, next_token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use nextarget_ports::{FailureCount, Rotation};
+
+    use super::super::test_support::{local_user, secret, Fixture};
+    use super::*;
+
+    fn rotation(user_id: Uuid, kind: RotationKind) -> Rotation {
+        Rotation {
+            user_id,
+            family_id: Uuid::now_v7(),
+            kind,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_live_token_is_rotated_into_a_new_session() {
+        let mut fx = Fixture::new();
+        fx.no_failures_recorded();
+        let user = local_user("alice@example.com");
+        let id = user.id;
+        let presented = refresh_token::hash("old");
+        let now = fx.now;
+        fx.refresh_tokens
+            .expect_rotate()
+            .withf(move |hash, next, at, grace| {
+                hash == presented
+                    && next.token_hash != presented
+                    && *at == now
+                    && next.expires_at == now + chrono::Duration::seconds(3600)
+                    && *grace == Duration::from_secs(5)
+            })
+            .times(1)
+            .returning(move |_, _, _, _| Ok(rotation(id, RotationKind::Rotated)));
+        fx.users
+            .expect_find_by_id()
+            .returning(move |_| Ok(Some(user.clone())));
+        fx.expect_access_token_issued();
+        let session = fx
+            .service()
+            .refresh(&secret("old"), None)
+            .await
+            .expect("session");
+        assert_eq!(session.user.id, id);
+        assert_ne!(session.refresh_token.expose_secret(), "old");
+    }
+
+    #[tokio::test]
+    async fn invalid_and_reused_tokens_are_refused_and_counted_per_ip() {
+        for (outcome, reused) in [(RotateError::Invalid, false), (RotateError::Reused, true)] {
+            let mut fx = Fixture::new();
+            fx.no_failures_recorded();
+            fx.limiter
+                .expect_record_failure()
+                .withf(|key, _, _| key == "auth-fail:refresh:ip:10.0.0.7")
+                .times(1)
+                .returning(|_, _, now| {
+                    Ok(FailureCount {
+                        count: 1,
+                        last_failure_at: Some(now),
+                    })
+                });
+            let mut outcome = Some(outcome);
+            fx.refresh_tokens
+                .expect_rotate()
+                .returning(move |_, _, _, _| Err(outcome.take().expect("one call")));
+            let err = fx
+                .service()
+                .refresh(&secret("tok"), Some([10, 0, 0, 7].into()))
+                .await
+                .err();
+            if reused {
+                assert!(
+                    matches!(err, Some(AuthError::RefreshTokenReused)),
+                    "{err:?}"
+                );
+            } else {
+                assert!(
+                    matches!(err, Some(AuthError::InvalidRefreshToken)),
+                    "{err:?}"
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_locked_ip_is_refused_before_the_store_is_asked() {
+        let mut fx = Fixture::new();
+        let now = fx.now;
+        fx.limiter.expect_failures().returning(move |_, _| {
+            Ok(FailureCount {
+                count: 5,
+                last_failure_at: Some(now),
+            })
+        });
+        fx.refresh_tokens.expect_rotate().never();
+        let err = fx
+            .service()
+            .refresh(&secret("tok"), Some([10, 0, 0, 7].into()))
+            .await
+            .err();
+        assert!(
+            matches!(
+                err,
+                Some(AuthError::TooManyAttempts {
+                    retry_after_secs: 30
+                })
+            ),
+            "{err:?}"
+        );
+    }
+}
