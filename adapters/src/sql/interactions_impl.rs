@@ -13,6 +13,7 @@ macro_rules! impl_interaction_repository {
 
             #[async_trait]
             impl InteractionRepository for $store {
+                #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "interactions.append"))]
                 async fn append(&self, i: &Interaction) -> Result<(), StoreError> {
                     let sql = format!(
                         "INSERT INTO interactions ({INTERACTION_COLUMNS}) \
@@ -25,6 +26,7 @@ macro_rules! impl_interaction_repository {
                     Ok(())
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "interactions.list"))]
                 async fn list_for_user(
                     &self,
                     user_id: UserId,

@@ -13,6 +13,7 @@ macro_rules! impl_user_repository {
         const COLUMNS: &str = "id, email, provider, provider_subject, password_hash, created_at";
 
         impl $store {
+            #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "users.find"))]
             async fn fetch_user(&self, sql: &str, bind: &[&str]) -> Result<Option<User>, StoreError> {
                 let mut query = sqlx::query_as::<_, UserRow>(sql);
                 for value in bind {
@@ -28,6 +29,7 @@ macro_rules! impl_user_repository {
 
         #[async_trait]
         impl UserRepository for $store {
+            #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "users.create"))]
             async fn create(&self, user: &NewUser) -> Result<User, StoreError> {
                 sqlx::query(
                     "INSERT INTO users (id, email, provider, provider_subject, password_hash, created_at) \
