@@ -2,10 +2,12 @@
 //! against a local Mistral stub, measured side by side in one run on SQLite
 //! and on PostgreSQL (when NEXTARGET_TEST_POSTGRES_URL is set). Prints one
 //! Markdown table. `LOAD_SECS` sets each phase's length (default 5).
+//! `cargo bench --bench load -- soak` runs the memory soak instead.
 
 mod driver;
 mod phases;
 mod server;
+mod soak;
 mod stub;
 
 use std::time::Duration;
@@ -80,12 +82,21 @@ async fn main() {
         cores,
     };
     let stub = stub::start();
-    eprintln!("load: {cores} cores, {}, {phase} s phases", cpu_model());
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite_url = format!(
         "sqlite://{}?mode=rwc",
         dir.path().join("bench.db").display()
     );
+    if std::env::args().any(|a| a == "soak") {
+        let secs = std::env::var("SOAK_SECS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(300);
+        eprintln!("soak: {cores} cores, {}, {secs} s", cpu_model());
+        soak::soak(&bench.client, &sqlite_url, &stub, Duration::from_secs(secs)).await;
+        return;
+    }
+    eprintln!("load: {cores} cores, {}, {phase} s phases", cpu_model());
     eprintln!("load: SQLite run");
     let sqlite = bench.run(&sqlite_url, &stub).await;
     let postgres = match postgres_database().await {
