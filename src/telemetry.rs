@@ -1,6 +1,8 @@
 //! Logs with tracing: pretty for people, JSON for machines (`log.format`),
 //! filtered by `log.level` or `RUST_LOG`.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::{fmt, EnvFilter};
 
 use crate::config::{LogFormat, LogSettings};
@@ -19,6 +21,9 @@ pub fn init(settings: &LogSettings) {
             .flatten_event(true)
             .with_current_span(false)
             .try_init(),
-        LogFormat::Pretty => builder.try_init(),
+        // Colours only on a terminal, never escape codes in a log file.
+        LogFormat::Pretty => builder
+            .with_ansi(std::io::stdout().is_terminal())
+            .try_init(),
     };
 }
