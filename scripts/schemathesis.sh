@@ -51,6 +51,8 @@ NOWHERE=http://127.0.0.1:9
 : >"$WORK/server.out"
 : >"$WORK/server.err"
 NEXTARGET_ENV=test \
+  JWT_SECRET_KEY=schemathesis-only-secret-0123456789-0123456789 \
+  NEXTARGET__LLM__PROVIDER=fake \
   NEXTARGET__OAUTH__GOOGLE__CLIENT_ID=schemathesis-google \
   NEXTARGET__OAUTH__GOOGLE__CLIENT_SECRET=schemathesis-google-secret \
   NEXTARGET__OAUTH__GOOGLE__REDIRECT_URI=http://127.0.0.1/auth/google/callback \

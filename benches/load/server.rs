@@ -18,6 +18,7 @@ impl ServerProcess {
     pub fn start(database_url: &str, llm_base_url: &str, dir: &std::path::Path) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_nextarget"))
             .env("NEXTARGET_ENV", "test")
+            .env("JWT_SECRET_KEY", "bench-only-secret-0123456789-0123456789")
             .env("DATABASE_URL", database_url)
             .env("NEXTARGET__SERVER__PORT", "0")
             .env("NEXTARGET__DATABASE__MAX_CONNECTIONS", "10")

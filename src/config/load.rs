@@ -70,18 +70,29 @@ pub fn load() -> Result<Settings, ConfigError> {
     finish(builder, environment)
 }
 
-/// Settings for tests: the `test` layers plus `overrides`, and nothing from
-/// the process environment, so parallel tests never see each other's values.
+/// What in-process tests run with unless they say otherwise: any free port,
+/// the fake LLM, a test-only JWT secret, quiet logs.
+const TEST_DEFAULTS: [(&str, &str); 5] = [
+    ("server.port", "0"),
+    ("auth.jwt_secret", "test-only-secret-0123456789-0123456789"),
+    ("llm.provider", "fake"),
+    ("log.format", "pretty"),
+    ("log.level", "warn"),
+];
+
+/// Settings for tests: the `test` layers, [`TEST_DEFAULTS`], then
+/// `overrides`, and nothing from the process environment, so parallel tests
+/// never see each other's values.
 ///
 /// # Errors
 /// As [`load`].
 pub fn load_for_tests(overrides: &[(&str, &str)]) -> Result<Settings, ConfigError> {
     let mut builder = files(Environment::Test)?;
-    for (key, value) in overrides {
-        builder = if LIST_KEYS.contains(key) {
-            builder.set_override(*key, split_list(value))?
+    for &(key, value) in TEST_DEFAULTS.iter().chain(overrides) {
+        builder = if LIST_KEYS.contains(&key) {
+            builder.set_override(key, split_list(value))?
         } else {
-            builder.set_override(*key, *value)?
+            builder.set_override(key, value)?
         };
     }
     finish(builder, Environment::Test)

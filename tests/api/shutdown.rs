@@ -69,6 +69,10 @@ async fn start_server(db_url: &str, upstream: &str, dir: &std::path::Path) -> (C
     let mut child = Command::new(env!("CARGO_BIN_EXE_nextarget"))
         .env_clear()
         .env("NEXTARGET_ENV", "test")
+        .env(
+            "JWT_SECRET_KEY",
+            "shutdown-test-secret-0123456789-0123456789",
+        )
         .env("DATABASE_URL", db_url)
         .env("NEXTARGET__SERVER__PORT", "0")
         .env("NEXTARGET__SERVER__SHUTDOWN_GRACE_SECS", "10")
