@@ -96,6 +96,7 @@ pub fn endpoint(
     let spec = served_spec::with_limits(&api.spec(), &options.spec_limits);
     let allow = middleware::AllowHeader::from_spec(&spec);
     let docs = api.swagger_ui_html();
+    let cors = middleware::cors(&options.cors_origins);
     let routes = Route::new()
         .at(
             "/openapi.json",
@@ -108,10 +109,7 @@ pub fn endpoint(
         .at("/docs", make_sync(move |_| Html(docs.clone())))
         .nest("/", api)
         .with(middleware::BodyLimit::new(options.body_limit_bytes))
-        .with_if(
-            middleware::cors(&options.cors_origins).is_some(),
-            middleware::cors(&options.cors_origins).unwrap_or_default(),
-        )
+        .with_if(cors.is_some(), cors.unwrap_or_default())
         .with(middleware::ProblemErrors)
         .with(allow)
         .data(services.auth)
