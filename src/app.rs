@@ -25,15 +25,16 @@ use poem::{endpoint::BoxEndpoint, Server};
 use secrecy::ExposeSecret;
 use secrecy::SecretString;
 
+use nextarget_core::{
+    ai::{AiPolicy, AiPorts, AiService},
+    auth::{AuthPolicy, AuthPorts, AuthService},
+    coach::CoachService,
+    health::Readiness,
+    oauth::{OAuthPorts, OAuthService},
+};
+
 use crate::{
     config::{LlmProvider, RateLimitBackend, Settings},
-    core::{
-        ai::{AiPolicy, AiPorts, AiService},
-        auth::{AuthPolicy, AuthPorts, AuthService},
-        coach::CoachService,
-        health::Readiness,
-        oauth::{OAuthPorts, OAuthService},
-    },
     http::{self, HttpOptions, HttpServices, NoDelayAcceptor},
 };
 

@@ -1,12 +1,12 @@
 //! NexTarget server: a hexagonal backend for a mobile coaching app.
 //!
-//! - [`core`]: the use cases, speaking only to the ports of `nextarget-ports`;
+//! - `nextarget_core` (src/core, a package of its own): the use cases,
+//!   speaking only to the ports of `nextarget-ports`;
 //! - [`http`]: the inbound REST adapter (poem-openapi);
 //! - [`app`]: the composition root that wires adapters chosen by [`config`].
 
 pub mod app;
 pub mod config;
-pub mod core;
 pub mod http;
 mod oauth_providers;
 pub mod observability;

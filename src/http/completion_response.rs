@@ -20,7 +20,7 @@ use super::{
     problem::Problem,
     schemas::{CompletionBody, StreamDoneBody},
 };
-use crate::core::ai::StreamItem;
+use nextarget_core::ai::StreamItem;
 
 /// A comment line this often keeps proxies from timing the stream out, and
 /// is how a client that went away is noticed while the provider is silent.

@@ -4,7 +4,7 @@
 use poem::http::StatusCode;
 
 use super::{api_error::ApiError, problem::Problem};
-use crate::core::{ai::AiError, auth::AuthError, oauth::OAuthFlowError};
+use nextarget_core::{ai::AiError, auth::AuthError, oauth::OAuthFlowError};
 use nextarget_ports::Provider;
 
 impl From<AuthError> for Problem {

@@ -25,10 +25,10 @@ pub use middleware::RequestId;
 pub use problem::Problem;
 pub use served_spec::SpecLimits;
 
-use crate::core::{
+use api::{AiApi, AuthApi, CoachApi, HealthApi, OAuthApi, SessionsApi, UsersApi};
+use nextarget_core::{
     ai::AiService, auth::AuthService, coach::CoachService, health::Readiness, oauth::OAuthService,
 };
-use api::{AiApi, AuthApi, CoachApi, HealthApi, OAuthApi, SessionsApi, UsersApi};
 
 /// What the handlers need, handed over by the composition root.
 #[derive(Clone)]

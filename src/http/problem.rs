@@ -4,7 +4,7 @@ use poem::{http::StatusCode, IntoResponse, Response};
 use poem_openapi::Object;
 use serde::Serialize;
 
-use crate::core::auth::FieldError;
+use nextarget_core::auth::FieldError;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 

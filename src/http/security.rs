@@ -8,7 +8,7 @@ use poem::Request;
 use poem_openapi::{auth::Bearer, SecurityScheme};
 
 use super::problem::Problem;
-use crate::core::auth::AuthService;
+use nextarget_core::auth::AuthService;
 
 /// `Authorization: Bearer <access_token>`.
 #[derive(SecurityScheme)]

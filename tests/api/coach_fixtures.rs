@@ -3,7 +3,7 @@
 //! (a JSON array of the expected titles, in parse order). The parsed items
 //! are then scored to check bounds and determinism on realistic input.
 
-use nextarget::core::coach::{parse_advice, score_advice};
+use nextarget_core::coach::{parse_advice, score_advice};
 use std::fs;
 use std::path::{Path, PathBuf};
 

@@ -1,7 +1,7 @@
 //! Property tests: parsing and scoring never panic on arbitrary input and
 //! scores always stay in [0, 1].
 
-use nextarget::core::coach::{parse_advice, score_advice, ParsedAdvice};
+use nextarget_core::coach::{parse_advice, score_advice, ParsedAdvice};
 use proptest::prelude::*;
 
 /// Strings biased towards the characters the parsers look at.

@@ -1,6 +1,6 @@
 use nextarget_ports::{LlmError, StoreError};
 
-use crate::core::validation::FieldError;
+use crate::validation::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AiError {

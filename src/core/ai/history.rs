@@ -3,7 +3,7 @@
 use nextarget_ports::{Interaction, UserId};
 
 use super::{cursor, AiError, AiService};
-use crate::core::validation::FieldError;
+use crate::validation::FieldError;
 
 pub const MAX_PAGE: u32 = 100;
 

@@ -3,7 +3,7 @@
 use nextarget_ports::{ChatMessage, ChatRole, CompletionRequest};
 
 use super::{AiError, AiPolicy};
-use crate::core::validation::FieldError;
+use crate::validation::FieldError;
 
 /// A completion as the client asked for it.
 #[derive(Debug, Clone, Default)]

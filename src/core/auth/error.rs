@@ -1,6 +1,6 @@
 use nextarget_ports::StoreError;
 
-pub use crate::core::validation::FieldError;
+pub use crate::validation::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {

@@ -10,8 +10,8 @@ use super::{
     build_prompt, build_reformat_prompt, parse_advice, score_advice, AdviceRequest, CoachPrompt,
     ScoredAdvice,
 };
-use crate::core::ai::{AiError, AiService, LlmCall};
-use crate::core::validation::FieldError;
+use crate::ai::{AiError, AiService, LlmCall};
+use crate::validation::FieldError;
 
 pub const MAX_GOAL_CHARS: usize = 500;
 pub const MAX_CONTEXT_CHARS: usize = 4000;
@@ -83,7 +83,7 @@ impl CoachService {
         &self,
         user_id: UserId,
         prompt: CoachPrompt,
-    ) -> Result<crate::core::ai::CallOutcome, AiError> {
+    ) -> Result<crate::ai::CallOutcome, AiError> {
         let request = CompletionRequest {
             model: self.ai.policy().default_model.clone(),
             messages: vec![

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use nextarget_ports::InteractionKind;
 
 use super::*;
-use crate::core::ai::test_support::{reply, Fixture};
-use crate::core::coach::Language;
+use crate::ai::test_support::{reply, Fixture};
+use crate::coach::Language;
 
 fn request(goal: &str) -> AdviceRequest {
     AdviceRequest {

@@ -3,7 +3,7 @@
 use nextarget_ports::Provider;
 
 use super::{OAuthFlowError, OAuthService};
-use crate::core::auth::{FieldError, Session};
+use crate::auth::{FieldError, Session};
 
 /// What the provider sent back to the callback URL.
 #[derive(Debug, Default, Clone)]

@@ -1,6 +1,6 @@
 use nextarget_ports::{OAuthError, Provider, StoreError};
 
-use crate::core::auth::{AuthError, FieldError};
+use crate::auth::{AuthError, FieldError};
 
 /// Why an OAuth sign-in failed; each variant has its status and code in
 /// CONTRACT.md (mapped in `http::error_map`).

@@ -15,7 +15,7 @@ use nextarget_ports::{
 };
 use uuid::Uuid;
 
-use crate::core::auth::AuthService;
+use crate::auth::AuthService;
 pub use callback::CallbackParams;
 pub use error::OAuthFlowError;
 

@@ -13,7 +13,7 @@ use nextarget_ports::{
 use uuid::Uuid;
 
 use super::{OAuthPorts, OAuthService};
-use crate::core::auth::{AuthPolicy, AuthPorts, AuthService};
+use crate::auth::{AuthPolicy, AuthPorts, AuthService};
 
 pub(super) struct Fixture {
     pub now: DateTime<Utc>,

@@ -4,13 +4,13 @@ use poem::web::Data;
 use poem_openapi::{param::Query, payload::Json, OpenApi};
 
 use super::ApiTags;
-use crate::core::ai::AiService;
 use crate::http::{
     api_error::{doc, ApiError},
     completion_response::CompletionResponse,
     schemas::{CompletionRequestBody, HistoryBody},
     security::BearerAuth,
 };
+use nextarget_core::ai::AiService;
 
 pub struct AiApi;
 

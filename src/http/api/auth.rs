@@ -5,15 +5,15 @@ use poem_openapi::{payload::Json, ApiResponse, OpenApi};
 use secrecy::SecretString;
 
 use super::ApiTags;
-use crate::core::{
-    auth::{AuthError, AuthService},
-    oauth::OAuthService,
-};
 use crate::http::{
     api_error::{doc, ApiError},
     client_ip::ClientIp,
     problem::Problem,
     schemas::{LoginRequest, ProviderName, RegisterRequest, TokenResponse},
+};
+use nextarget_core::{
+    auth::{AuthError, AuthService},
+    oauth::OAuthService,
 };
 
 pub struct AuthApi;

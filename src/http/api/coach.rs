@@ -4,12 +4,12 @@ use poem::web::Data;
 use poem_openapi::{payload::Json, OpenApi};
 
 use super::ApiTags;
-use crate::core::coach::CoachService;
 use crate::http::{
     api_error::{doc, ApiError},
     schemas::{AdviceRequestBody, AdviceResponseBody},
     security::BearerAuth,
 };
+use nextarget_core::coach::CoachService;
 
 pub struct CoachApi;
 

@@ -7,8 +7,8 @@ use poem_openapi::{
 };
 
 use super::ApiTags;
-use crate::core::health::Readiness;
 use crate::http::metrics::MetricsSource;
+use nextarget_core::health::Readiness;
 
 pub struct HealthApi;
 

@@ -8,11 +8,11 @@ use poem::web::Data;
 use poem_openapi::{param::Query, payload::Json, ApiResponse, OpenApi};
 
 use super::ApiTags;
-use crate::core::oauth::{CallbackParams, OAuthService};
 use crate::http::{
     api_error::{doc, ApiError},
     schemas::TokenResponse,
 };
+use nextarget_core::oauth::{CallbackParams, OAuthService};
 
 pub struct OAuthApi;
 

@@ -5,12 +5,12 @@ use poem_openapi::{payload::Json, ApiResponse, OpenApi};
 use secrecy::SecretString;
 
 use super::ApiTags;
-use crate::core::auth::AuthService;
 use crate::http::{
     api_error::{doc, ApiError},
     client_ip::ClientIp,
     schemas::{RefreshRequest, TokenResponse},
 };
+use nextarget_core::auth::AuthService;
 
 pub struct SessionsApi;
 

@@ -4,12 +4,12 @@ use poem::web::Data;
 use poem_openapi::{payload::Json, ApiResponse, OpenApi};
 
 use super::ApiTags;
-use crate::core::auth::AuthService;
 use crate::http::{
     api_error::{doc, ApiError},
     schemas::UserBody,
     security::BearerAuth,
 };
+use nextarget_core::auth::AuthService;
 
 pub struct UsersApi;
 

@@ -11,8 +11,8 @@ use poem_openapi::error::{
     ParseRequestPayloadError,
 };
 
-use crate::core::auth::FieldError;
 use crate::http::problem::Problem;
+use nextarget_core::auth::FieldError;
 
 pub struct ProblemErrors;
 

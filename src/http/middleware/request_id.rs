@@ -10,7 +10,9 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use tracing::Instrument;
 use uuid::Uuid;
 
-use crate::{core::ai::instruments::measure_provider_wait, http::metrics};
+use nextarget_core::ai::instruments::measure_provider_wait;
+
+use crate::http::metrics;
 
 pub const HEADER: &str = "x-request-id";
 

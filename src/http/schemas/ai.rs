@@ -4,7 +4,7 @@ use nextarget_ports::{Interaction, InteractionKind, InteractionStatus, Usage};
 use poem_openapi::{Enum, Object};
 use uuid::Uuid;
 
-use crate::core::ai::{CompletionInput, CompletionOutput, HistoryPage, StreamSummary};
+use nextarget_core::ai::{CompletionInput, CompletionOutput, HistoryPage, StreamSummary};
 
 /// A prompt for the LLM.
 #[derive(Debug, Object)]

@@ -3,7 +3,7 @@ use poem_openapi::Object;
 use secrecy::ExposeSecret;
 
 use super::{ProviderName, UserBody};
-use crate::core::auth::Session;
+use nextarget_core::auth::Session;
 
 /// Sign-up. `local` needs `email` and `password`; `google` needs the
 /// `id_token` the app got from Google's SDK.

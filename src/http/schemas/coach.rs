@@ -2,7 +2,7 @@ use super::Text;
 use poem_openapi::{Enum, Object};
 use uuid::Uuid;
 
-use crate::core::coach::{AdviceOutput, AdviceRequest, Language, Level, Profile, ScoredAdvice};
+use nextarget_core::coach::{AdviceOutput, AdviceRequest, Language, Level, Profile, ScoredAdvice};
 
 #[derive(Debug, Clone, Copy, Enum)]
 #[oai(rename = "Level", rename_all = "lowercase")]
