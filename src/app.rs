@@ -21,7 +21,6 @@ use nextarget_adapters::{
     storage,
 };
 use nextarget_ports::{Clock, LlmClient, RateLimiter};
-use poem::{endpoint::BoxEndpoint, Server};
 use secrecy::ExposeSecret;
 use secrecy::SecretString;
 
@@ -35,7 +34,7 @@ use nextarget_core::{
 
 use crate::{
     config::{LlmProvider, RateLimitBackend, Settings},
-    http::{self, HttpOptions, HttpServices, NoDelayAcceptor},
+    http::{self, HttpOptions, HttpServer, HttpServices},
 };
 
 /// Adapters a test (or an embedding program) supplies instead of the ones
@@ -48,9 +47,7 @@ pub struct Overrides {
 }
 
 pub struct Application {
-    acceptor: NoDelayAcceptor,
-    port: u16,
-    endpoint: BoxEndpoint<'static>,
+    server: HttpServer,
     storage: storage::Storage,
     ai: Arc<AiService>,
     shutdown_grace: Duration,
@@ -141,27 +138,21 @@ impl Application {
             readiness: Arc::new(Readiness::new(storage.users.clone(), shared_limiter)),
             metrics: Arc::new(crate::observability::metrics_source(&storage)),
         };
-        let endpoint = http::endpoint(
-            services,
-            &HttpOptions {
-                body_limit_bytes: settings.server.body_limit_bytes,
-                cors_origins: settings.server.cors_origins.clone(),
-                trusted_proxies: settings.server.trusted_proxy_ranges(),
-                spec_limits: http::SpecLimits {
-                    allowed_models: settings.llm.effective_allowed_models(),
-                    max_prompt_chars: settings.llm.max_prompt_chars,
-                },
+        let options = HttpOptions {
+            body_limit_bytes: settings.server.body_limit_bytes,
+            cors_origins: settings.server.cors_origins.clone(),
+            trusted_proxies: settings.server.trusted_proxy_ranges(),
+            spec_limits: http::SpecLimits {
+                allowed_models: settings.llm.effective_allowed_models(),
+                max_prompt_chars: settings.llm.max_prompt_chars,
             },
-        );
+        };
         let address = format!("{}:{}", settings.server.host, settings.server.port);
-        let acceptor = NoDelayAcceptor::bind(&address)
+        let server = HttpServer::bind(&address, services, &options)
             .await
             .with_context(|| format!("Failed to listen on {address} (server.host, server.port)"))?;
-        let port = acceptor.local_port();
         Ok(Self {
-            acceptor,
-            port,
-            endpoint,
+            server,
             storage,
             ai,
             shutdown_grace: Duration::from_secs(settings.server.shutdown_grace_secs),
@@ -170,7 +161,7 @@ impl Application {
 
     /// The port actually bound.
     pub fn port(&self) -> u16 {
-        self.port
+        self.server.port()
     }
 
     /// Serves until SIGTERM or Ctrl-C, then drains in-flight requests for up
@@ -194,9 +185,7 @@ impl Application {
             signal.await;
             let _ = stopped_at.set(Instant::now());
         };
-        let result = Server::new_with_acceptor(self.acceptor)
-            .run_with_graceful_shutdown(self.endpoint, signal, Some(self.shutdown_grace))
-            .await;
+        let result = self.server.run_until(signal, self.shutdown_grace).await;
         let left = stop_requested
             .get()
             .map_or(self.shutdown_grace, |at: &Instant| {

@@ -14,6 +14,7 @@ mod problem;
 mod schemas;
 mod security;
 mod served_spec;
+mod server;
 
 use std::sync::Arc;
 
@@ -21,9 +22,9 @@ use poem::{endpoint::make_sync, web::Html, EndpointExt, IntoEndpoint, Route};
 use poem_openapi::OpenApiService;
 
 pub use listener::NoDelayAcceptor;
-pub use middleware::RequestId;
 pub use problem::Problem;
 pub use served_spec::SpecLimits;
+pub use server::HttpServer;
 
 use api::{AiApi, AuthApi, CoachApi, HealthApi, OAuthApi, SessionsApi, UsersApi};
 use nextarget_core::{
@@ -88,10 +89,7 @@ pub fn openapi_json() -> String {
 }
 
 /// Every route with its middleware, ready to serve.
-pub fn endpoint(
-    services: HttpServices,
-    options: &HttpOptions,
-) -> poem::endpoint::BoxEndpoint<'static> {
+fn endpoint(services: HttpServices, options: &HttpOptions) -> poem::endpoint::BoxEndpoint<'static> {
     let api = openapi_service();
     let spec = served_spec::with_limits(&api.spec(), &options.spec_limits);
     let allow = middleware::AllowHeader::from_spec(&spec);

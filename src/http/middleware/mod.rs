@@ -11,4 +11,4 @@ pub use allow::AllowHeader;
 pub use body_limit::BodyLimit;
 pub use catch::{problem_for, ProblemErrors};
 pub use cors::cors;
-pub use request_id::{RequestId, RequestIdAndLog};
+pub use request_id::RequestIdAndLog;

@@ -16,10 +16,6 @@ use crate::http::metrics;
 
 pub const HEADER: &str = "x-request-id";
 
-/// The id of the request being served, in the request's extensions.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
 pub struct RequestIdAndLog;
 
 impl<E: Endpoint> Middleware<E> for RequestIdAndLog {
@@ -47,9 +43,8 @@ fn incoming_id(req: &Request) -> Option<String> {
 impl<E: Endpoint> Endpoint for RequestIdEndpoint<E> {
     type Output = Response;
 
-    async fn call(&self, mut req: Request) -> Result<Self::Output> {
+    async fn call(&self, req: Request) -> Result<Self::Output> {
         let id = incoming_id(&req).unwrap_or_else(|| Uuid::now_v7().to_string());
-        req.extensions_mut().insert(RequestId(id.clone()));
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
         let span = tracing::info_span!(
