@@ -7,15 +7,10 @@ use nextarget_ports::{ChatMessage, ChatRole, CompletionRequest, InteractionKind,
 use uuid::Uuid;
 
 use super::{
-    build_prompt, build_reformat_prompt, parse_advice, score_advice, AdviceRequest, CoachPrompt,
+    build_prompt, build_reformat_prompt, parse_advice, score_advice, AdviceInput, CoachPrompt,
     ScoredAdvice,
 };
 use crate::ai::{AiError, AiService, LlmCall};
-use crate::validation::FieldError;
-
-pub const MAX_GOAL_CHARS: usize = 500;
-pub const MAX_CONTEXT_CHARS: usize = 4000;
-pub const MAX_ITEMS: usize = 10;
 
 /// Scored advice, best first, as stored in history under `id`.
 #[derive(Debug, Clone)]
@@ -36,18 +31,18 @@ impl CoachService {
         Self { ai }
     }
 
-    /// Advice toward `request.goal` for `user_id`.
+    /// Advice toward `input.goal` for `user_id`.
     ///
     /// # Errors
-    /// `Validation` for an empty or too long goal or context, or `max_items`
-    /// outside 1..=10; the AI gateway's errors; `UnparseableAdvice` when
-    /// neither the reply nor the reformatted one holds any advice.
+    /// `Validation` as [`AdviceInput::validate`] says; the AI gateway's
+    /// errors; `UnparseableAdvice` when neither the reply nor the
+    /// reformatted one holds any advice.
     pub async fn advise(
         &self,
         user_id: UserId,
-        request: AdviceRequest,
+        input: AdviceInput,
     ) -> Result<AdviceOutput, AiError> {
-        validate(&request)?;
+        let request = input.validate()?;
         self.ai.admit(user_id).await?;
         let first = self.ask(user_id, build_prompt(&request)).await?;
         let mut latency_ms = first.latency_ms;
@@ -108,40 +103,6 @@ impl CoachService {
                 request,
             })
             .await
-    }
-}
-
-fn validate(request: &AdviceRequest) -> Result<(), AiError> {
-    let mut errors = Vec::new();
-    let goal_chars = request.goal.chars().count();
-    if request.goal.trim().is_empty() {
-        errors.push(FieldError::new("goal", "must not be empty"));
-    } else if goal_chars > MAX_GOAL_CHARS {
-        errors.push(FieldError::new(
-            "goal",
-            format!("must be at most {MAX_GOAL_CHARS} characters"),
-        ));
-    }
-    if request
-        .context
-        .as_ref()
-        .is_some_and(|c| c.chars().count() > MAX_CONTEXT_CHARS)
-    {
-        errors.push(FieldError::new(
-            "context",
-            format!("must be at most {MAX_CONTEXT_CHARS} characters"),
-        ));
-    }
-    if !(1..=MAX_ITEMS).contains(&request.max_items) {
-        errors.push(FieldError::new(
-            "max_items",
-            format!("must be between 1 and {MAX_ITEMS}"),
-        ));
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AiError::Validation(errors))
     }
 }
 

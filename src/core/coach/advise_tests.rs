@@ -8,13 +8,12 @@ use super::*;
 use crate::ai::test_support::{reply, Fixture};
 use crate::coach::Language;
 
-fn request(goal: &str) -> AdviceRequest {
-    AdviceRequest {
+fn request(goal: &str) -> AdviceInput {
+    AdviceInput {
         goal: goal.into(),
-        context: None,
-        profile: None,
-        max_items: 3,
-        language: Language::En,
+        max_items: Some(3),
+        language: Some(Language::En),
+        ..AdviceInput::default()
     }
 }
 

@@ -5,10 +5,12 @@
 //! - [`prompt`]: system and user prompts (fr/en), user text fenced as data;
 //! - [`parse`] (+ `parse_json`, `parse_list`, `json_scan`): tolerant reading;
 //! - [`score`]: the deterministic score and its weights;
+//! - `input`: the request's defaults and ranges, decided once;
 //! - [`advise`]: the use case tying them together.
 
 mod advise;
 mod category;
+mod input;
 mod json_scan;
 pub mod parse;
 mod parse_json;
@@ -18,6 +20,9 @@ pub mod score;
 pub mod text;
 
 pub use advise::{AdviceOutput, CoachService};
+pub use input::{
+    AdviceInput, DEFAULT_LANGUAGE, DEFAULT_MAX_ITEMS, MAX_CONTEXT_CHARS, MAX_GOAL_CHARS, MAX_ITEMS,
+};
 pub use parse::{parse_advice, ParsedAdvice};
 pub use prompt::{
     build_prompt, build_reformat_prompt, AdviceRequest, CoachPrompt, Language, Level, Profile,

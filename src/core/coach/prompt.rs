@@ -5,6 +5,7 @@
 //! any `<<<`/`>>>` inside it is neutralised so it cannot close a block early,
 //! and the system prompt tells the model to treat those blocks as data only.
 
+use super::input::{MAX_CONTEXT_CHARS, MAX_GOAL_CHARS};
 use super::text::strip_control;
 use serde::{Deserialize, Serialize};
 
@@ -20,13 +21,10 @@ pub const CATEGORIES: [&str; 8] = [
     "other",
 ];
 
-/// Default number of items when `max_items` is 0; the hard upper bound is 20.
-pub const DEFAULT_MAX_ITEMS: usize = 5;
-/// Upper bound on `max_items` (also the parser's cap).
+/// The most items the parser keeps from one reply (before scoring keeps
+/// the best `max_items`).
 pub const MAX_ITEMS_CAP: usize = 20;
 
-const MAX_GOAL_CHARS: usize = 500;
-const MAX_CONTEXT_CHARS: usize = 4000;
 const MAX_CONSTRAINT_CHARS: usize = 200;
 const MAX_CONSTRAINTS: usize = 10;
 
@@ -52,6 +50,8 @@ pub struct Profile {
     pub constraints: Vec<String>,
 }
 
+/// A request whose defaults and ranges are settled: made by
+/// `AdviceInput::validate` (`max_items` in 1..=10).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdviceRequest {
     pub goal: String,
@@ -117,15 +117,6 @@ fn words(lang: Language) -> &'static Words {
     match lang {
         Language::Fr => &FR,
         Language::En => &EN,
-    }
-}
-
-/// `max_items` clamped into 1..=20 (0 means the default of 5).
-pub fn effective_max_items(max_items: usize) -> usize {
-    if max_items == 0 {
-        DEFAULT_MAX_ITEMS
-    } else {
-        max_items.min(MAX_ITEMS_CAP)
     }
 }
 
@@ -198,7 +189,7 @@ fn user_prompt(req: &AdviceRequest, w: &Words, n: usize) -> String {
 /// The system and user prompts for an advice request.
 pub fn build_prompt(req: &AdviceRequest) -> CoachPrompt {
     let w = words(req.language);
-    let n = effective_max_items(req.max_items);
+    let n = req.max_items;
     CoachPrompt {
         system: system_prompt(w, n),
         user: user_prompt(req, w, n),
@@ -209,7 +200,7 @@ pub fn build_prompt(req: &AdviceRequest) -> CoachPrompt {
 /// model's unusable reply (as data) and an order to return only the JSON.
 pub fn build_reformat_prompt(req: &AdviceRequest, unparseable_reply: &str) -> CoachPrompt {
     let w = words(req.language);
-    let n = effective_max_items(req.max_items);
+    let n = req.max_items;
     let mut user = user_prompt(req, w, n);
     user.push_str("\n\n");
     user.push_str(w.reformat);

@@ -2,7 +2,7 @@ use super::Text;
 use poem_openapi::{Enum, Object};
 use uuid::Uuid;
 
-use nextarget_core::coach::{AdviceOutput, AdviceRequest, Language, Level, Profile, ScoredAdvice};
+use nextarget_core::coach::{AdviceInput, AdviceOutput, Language, Level, Profile, ScoredAdvice};
 
 #[derive(Debug, Clone, Copy, Enum)]
 #[oai(rename = "Level", rename_all = "lowercase")]
@@ -57,10 +57,9 @@ pub struct AdviceRequestBody {
     pub language: Option<LanguageName>,
 }
 
-impl From<AdviceRequestBody> for AdviceRequest {
+impl From<AdviceRequestBody> for AdviceInput {
     fn from(b: AdviceRequestBody) -> Self {
-        let max_items = b.max_items.or(b.top_n).unwrap_or(5);
-        AdviceRequest {
+        AdviceInput {
             goal: b.goal.into(),
             context: b.context.map(String::from),
             profile: b.profile.map(|p| Profile {
@@ -77,11 +76,11 @@ impl From<AdviceRequestBody> for AdviceRequest {
                     .map(String::from)
                     .collect(),
             }),
-            max_items: usize::try_from(max_items).unwrap_or(0),
-            language: match b.language {
-                Some(LanguageName::En) => Language::En,
-                _ => Language::Fr,
-            },
+            max_items: b.max_items.or(b.top_n),
+            language: b.language.map(|l| match l {
+                LanguageName::En => Language::En,
+                LanguageName::Fr => Language::Fr,
+            }),
         }
     }
 }

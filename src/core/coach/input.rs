@@ -1,0 +1,151 @@
+//! `AdviceInput`, what a caller asks of the coach, and the one place its
+//! defaults and ranges are decided: [`AdviceInput::validate`] turns it into
+//! the [`AdviceRequest`] the prompt is built from. The HTTP schema documents
+//! these rules and converts; it does not decide them again.
+
+use super::{AdviceRequest, Language, Profile};
+use crate::{ai::AiError, validation::FieldError};
+
+pub const MAX_GOAL_CHARS: usize = 500;
+pub const MAX_CONTEXT_CHARS: usize = 4000;
+pub const MAX_ITEMS: usize = 10;
+pub const DEFAULT_MAX_ITEMS: usize = 5;
+pub const DEFAULT_LANGUAGE: Language = Language::Fr;
+
+/// A request for advice, as the caller sent it.
+#[derive(Debug, Clone, Default)]
+pub struct AdviceInput {
+    pub goal: String,
+    pub context: Option<String>,
+    pub profile: Option<Profile>,
+    /// 1..=[`MAX_ITEMS`]; [`DEFAULT_MAX_ITEMS`] when absent.
+    pub max_items: Option<i64>,
+    /// [`DEFAULT_LANGUAGE`] when absent.
+    pub language: Option<Language>,
+}
+
+impl AdviceInput {
+    /// The request with its defaults applied.
+    ///
+    /// # Errors
+    /// `Validation`, naming every bad field: an empty or too long goal, a
+    /// too long context, `max_items` outside 1..=10.
+    pub fn validate(self) -> Result<AdviceRequest, AiError> {
+        let mut errors = Vec::new();
+        if self.goal.trim().is_empty() {
+            errors.push(FieldError::new("goal", "must not be empty"));
+        } else if self.goal.chars().count() > MAX_GOAL_CHARS {
+            errors.push(FieldError::new(
+                "goal",
+                format!("must be at most {MAX_GOAL_CHARS} characters"),
+            ));
+        }
+        if self
+            .context
+            .as_ref()
+            .is_some_and(|c| c.chars().count() > MAX_CONTEXT_CHARS)
+        {
+            errors.push(FieldError::new(
+                "context",
+                format!("must be at most {MAX_CONTEXT_CHARS} characters"),
+            ));
+        }
+        let max_items = match self.max_items {
+            None => Some(DEFAULT_MAX_ITEMS),
+            Some(n) => usize::try_from(n)
+                .ok()
+                .filter(|n| (1..=MAX_ITEMS).contains(n)),
+        };
+        let Some(max_items) = max_items else {
+            errors.push(FieldError::new(
+                "max_items",
+                format!("must be between 1 and {MAX_ITEMS}"),
+            ));
+            return Err(AiError::Validation(errors));
+        };
+        if !errors.is_empty() {
+            return Err(AiError::Validation(errors));
+        }
+        Ok(AdviceRequest {
+            goal: self.goal,
+            context: self.context,
+            profile: self.profile,
+            max_items,
+            language: self.language.unwrap_or(DEFAULT_LANGUAGE),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(input: AdviceInput) -> Vec<String> {
+        match input.validate() {
+            Err(AiError::Validation(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn absent_max_items_and_language_take_their_defaults() {
+        let request = AdviceInput {
+            goal: "run 10 km".into(),
+            ..AdviceInput::default()
+        }
+        .validate()
+        .expect("valid");
+        assert_eq!(request.max_items, DEFAULT_MAX_ITEMS);
+        assert_eq!(request.language, Language::Fr);
+    }
+
+    #[test]
+    fn given_values_are_kept() {
+        let request = AdviceInput {
+            goal: "run".into(),
+            max_items: Some(10),
+            language: Some(Language::En),
+            ..AdviceInput::default()
+        }
+        .validate()
+        .expect("valid");
+        assert_eq!((request.max_items, request.language), (10, Language::En));
+    }
+
+    #[test]
+    fn max_items_outside_one_to_ten_is_refused() {
+        for n in [0, 11, -1, i64::MAX] {
+            let input = AdviceInput {
+                goal: "run".into(),
+                max_items: Some(n),
+                ..AdviceInput::default()
+            };
+            assert_eq!(fields(input), ["max_items"], "{n}");
+        }
+    }
+
+    #[test]
+    fn every_bad_field_is_named() {
+        let input = AdviceInput {
+            goal: " ".into(),
+            context: Some("x".repeat(MAX_CONTEXT_CHARS + 1)),
+            max_items: Some(0),
+            ..AdviceInput::default()
+        };
+        assert_eq!(fields(input), ["goal", "context", "max_items"]);
+    }
+
+    #[test]
+    fn goal_length_counts_characters_not_bytes() {
+        let input = AdviceInput {
+            goal: "é".repeat(MAX_GOAL_CHARS),
+            ..AdviceInput::default()
+        };
+        assert!(input.validate().is_ok());
+        let input = AdviceInput {
+            goal: "é".repeat(MAX_GOAL_CHARS + 1),
+            ..AdviceInput::default()
+        };
+        assert_eq!(fields(input), ["goal"]);
+    }
+}
