@@ -111,6 +111,7 @@ impl Application {
                 history: storage.interactions.clone(),
                 limiter: limiter.clone(),
                 clock: clock.clone(),
+                metrics: Arc::new(crate::observability::PrometheusMetrics),
             },
             AiPolicy {
                 default_model: settings.llm.model.clone(),

@@ -1,6 +1,7 @@
 //! The process-wide Prometheus recorder behind the `metrics` facade: the
-//! core and the HTTP layer record through `metrics::counter!`/`histogram!`,
-//! `/metrics` renders what this recorder holds.
+//! HTTP layer records through `metrics::counter!`/`histogram!`, the core
+//! through its `Metrics` port ([`PrometheusMetrics`] below), and `/metrics`
+//! renders what this recorder holds.
 //!
 //! Every series name lives here, with its help text, so the scrape reads as
 //! documentation.
@@ -9,6 +10,7 @@ use std::{sync::OnceLock, time::Duration};
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use nextarget_adapters::storage::Storage;
+use nextarget_ports::{Metrics, Usage};
 
 use crate::http::metrics::MetricsSource;
 
@@ -83,6 +85,29 @@ pub fn metrics_source(storage: &Storage) -> MetricsSource {
             (stats.size, stats.idle, stats.max)
         }),
     )
+}
+
+/// The core's `Metrics` port on the process recorder.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PrometheusMetrics;
+
+impl Metrics for PrometheusMetrics {
+    fn llm_call(&self, model: &str, outcome: &str, waited: Duration, usage: Option<Usage>) {
+        let labels = [("model", model.to_owned()), ("outcome", outcome.to_owned())];
+        metrics::counter!(LLM_REQUESTS, &labels).increment(1);
+        metrics::histogram!(LLM_DURATION, &labels).record(waited.as_secs_f64());
+        if let Some(usage) = usage {
+            let model = model.to_owned();
+            metrics::counter!(LLM_TOKENS, "model" => model.clone(), "kind" => "prompt")
+                .increment(u64::from(usage.prompt_tokens));
+            metrics::counter!(LLM_TOKENS, "model" => model, "kind" => "completion")
+                .increment(u64::from(usage.completion_tokens));
+        }
+    }
+
+    fn rate_limited(&self, scope: &str) {
+        metrics::counter!(RATE_LIMIT_REJECTIONS, "scope" => scope.to_owned()).increment(1);
+    }
 }
 
 fn describe() {

@@ -18,3 +18,50 @@ pub enum StoreError {
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
 }
+
+impl StoreError {
+    /// The same error with what the caller was doing ("Failed to ...") on
+    /// top of its cause, so a 500 in the log names the operation.
+    #[must_use]
+    pub fn context(self, doing: &'static str) -> Self {
+        match self {
+            Self::Duplicate(rule) => Self::Duplicate(rule),
+            Self::Unavailable(cause) => Self::Unavailable(cause.context(doing)),
+            Self::Unknown(cause) => Self::Unknown(cause.context(doing)),
+        }
+    }
+}
+
+/// [`StoreError::context`] on a store call's result:
+/// `users.find_by_id(id).await.context("Failed to load the user")?`.
+pub trait StoreContext<T> {
+    /// # Errors
+    /// The store's error, with `doing` on top of its cause.
+    fn context(self, doing: &'static str) -> Result<T, StoreError>;
+}
+
+impl<T> StoreContext<T> for Result<T, StoreError> {
+    fn context(self, doing: &'static str) -> Result<T, StoreError> {
+        self.map_err(|err| err.context(doing))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_names_the_operation_above_the_cause() {
+        let err: Result<(), StoreError> = Err(StoreError::Unknown(anyhow::anyhow!("disk I/O")));
+        let Err(StoreError::Unknown(cause)) = err.context("Failed to load the user") else {
+            panic!("still unknown");
+        };
+        assert_eq!(format!("{cause:#}"), "Failed to load the user: disk I/O");
+    }
+
+    #[test]
+    fn a_duplicate_keeps_its_rule() {
+        let err = StoreError::Duplicate("users_email_provider").context("Failed to create");
+        assert!(matches!(err, StoreError::Duplicate("users_email_provider")));
+    }
+}

@@ -9,6 +9,7 @@ pub mod email;
 pub mod error;
 pub mod interactions;
 pub mod llm;
+pub mod metrics;
 pub mod oauth;
 pub mod oauth_states;
 pub mod password;
@@ -20,12 +21,13 @@ pub mod users;
 
 pub use clock::Clock;
 pub use email::{Email, EmailError};
-pub use error::StoreError;
+pub use error::{StoreContext, StoreError};
 pub use interactions::{Interaction, InteractionKind, InteractionRepository, InteractionStatus};
 pub use llm::{
     ChatMessage, ChatRole, Completion, CompletionRequest, CompletionStream, LlmClient, LlmError,
     StreamEvent, Usage,
 };
+pub use metrics::{Metrics, NoMetrics};
 pub use oauth::{OAuthError, OAuthProvider, VerifiedIdentity};
 pub use oauth_states::{OAuthStateRecord, OAuthStateStore};
 pub use password::{PasswordHash, PasswordHasher};
@@ -44,6 +46,7 @@ pub mod mocks {
     pub use crate::clock::MockClock;
     pub use crate::interactions::MockInteractionRepository;
     pub use crate::llm::MockLlmClient;
+    pub use crate::metrics::MockMetrics;
     pub use crate::oauth::MockOAuthProvider;
     pub use crate::oauth_states::MockOAuthStateStore;
     pub use crate::password::MockPasswordHasher;

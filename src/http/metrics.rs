@@ -1,7 +1,13 @@
 //! Request metrics recorded by the access-log middleware, and the
 //! Prometheus text served at `/metrics`.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use metrics_exporter_prometheus::PrometheusHandle;
 use poem::{http::Method, PathPattern, Response};
@@ -69,6 +75,24 @@ pub fn record_request(
     if !provider_wait.is_zero() {
         metrics::histogram!(PROXY_OVERHEAD, "route" => route.to_string())
             .record(elapsed.saturating_sub(provider_wait).as_secs_f64());
+    }
+}
+
+/// The time one request spent waiting on the LLM provider: the access-log
+/// middleware puts a fresh one in each request's data, the AI handlers add
+/// the wait their use case reported, and the middleware reads it back to
+/// record the proxy's own overhead.
+#[derive(Debug, Clone, Default)]
+pub struct ProviderWait(Arc<AtomicU64>);
+
+impl ProviderWait {
+    pub fn add(&self, waited: Duration) {
+        let nanos = u64::try_from(waited.as_nanos()).unwrap_or(u64::MAX);
+        self.0.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    pub fn total(&self) -> Duration {
+        Duration::from_nanos(self.0.load(Ordering::Relaxed))
     }
 }
 

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use nextarget_ports::{InteractionKind, Usage, UserId};
 use uuid::Uuid;
@@ -13,6 +15,8 @@ pub struct CompletionOutput {
     pub finish_reason: String,
     pub usage: Usage,
     pub latency_ms: u64,
+    /// The time spent waiting on the provider, for the proxy's overhead.
+    pub provider_wait: Duration,
     pub created_at: DateTime<Utc>,
 }
 
@@ -45,6 +49,7 @@ impl AiService {
             finish_reason: outcome.completion.finish_reason,
             usage: outcome.completion.usage,
             latency_ms: outcome.latency_ms,
+            provider_wait: outcome.provider_wait,
             created_at: outcome.created_at,
         })
     }

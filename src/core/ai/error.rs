@@ -2,6 +2,9 @@ use nextarget_ports::{LlmError, StoreError};
 
 use crate::validation::FieldError;
 
+/// Why an AI call failed. The texts are the `detail` the client reads (a
+/// provider's own reason is only logged); [`AiError::code`] is the
+/// contract's `code`.
 #[derive(Debug, thiserror::Error)]
 pub enum AiError {
     #[error("invalid input")]
@@ -9,28 +12,30 @@ pub enum AiError {
     #[error("prompt is {actual} characters; the limit is {limit}")]
     PromptTooLong { actual: usize, limit: usize },
     /// Our own per-user limit.
-    #[error("too many AI requests")]
+    #[error("too many AI requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     /// The provider said 429.
-    #[error("the LLM provider is rate limiting us")]
+    #[error("the LLM provider is rate limiting; retry later")]
     UpstreamRateLimited { retry_after_secs: Option<u64> },
-    #[error("the LLM provider failed: {0}")]
+    /// The provider failed; the payload is its reason, for the log.
+    #[error("the LLM provider failed")]
     Upstream(String),
     #[error("the LLM provider did not answer in time")]
     UpstreamTimeout,
-    #[error("the LLM provider is unavailable: {0}")]
+    /// The payload is the reason, for the log.
+    #[error("the LLM provider is unavailable; try again shortly")]
     LlmUnavailable(String),
     /// The model answered, but nothing usable could be read from it.
     #[error("no advice could be read from the model's reply")]
     UnparseableAdvice,
-    #[error("storage unavailable")]
+    #[error("the database is unavailable; try again shortly")]
     StorageUnavailable(#[source] anyhow::Error),
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
 }
 
 impl AiError {
-    /// The contract code stored in history for a failed call.
+    /// The contract's `code`, also stored in history for a failed call.
     pub fn code(&self) -> &'static str {
         match self {
             AiError::Validation(_) => "validation_error",

@@ -10,7 +10,7 @@ use nextarget_ports::{
 };
 use uuid::Uuid;
 
-use super::{instruments, AiError, AiService};
+use super::{AiError, AiService};
 
 /// One upstream call to make and record.
 pub struct LlmCall {
@@ -26,6 +26,8 @@ pub struct CallOutcome {
     pub interaction_id: Uuid,
     pub completion: Completion,
     pub latency_ms: u64,
+    /// The time spent waiting on the provider, for the proxy's overhead.
+    pub provider_wait: Duration,
     pub created_at: DateTime<Utc>,
 }
 
@@ -53,7 +55,7 @@ impl AiService {
         {
             Ok(RateDecision::Allowed { .. }) => Ok(()),
             Ok(RateDecision::Limited { retry_after_secs }) => {
-                instruments::rate_limited("ai");
+                self.ports.metrics.rate_limited("ai");
                 Err(AiError::RateLimited { retry_after_secs })
             }
             // The limiter adapters already fall back to per-instance limits;
@@ -78,7 +80,6 @@ impl AiService {
         let started = Instant::now();
         let result = self.ports.llm.complete(call.request).await;
         let waited = started.elapsed();
-        instruments::provider_waited(waited);
         let latency_ms = elapsed_ms(started);
         let mut interaction = Interaction {
             id,
@@ -95,7 +96,12 @@ impl AiService {
         };
         match result {
             Ok(completion) => {
-                instruments::llm_call(&interaction.model, "ok", waited, Some(completion.usage));
+                self.ports.metrics.llm_call(
+                    &interaction.model,
+                    "ok",
+                    waited,
+                    Some(completion.usage),
+                );
                 interaction.model = completion.model.clone();
                 interaction.response = Some(completion.content.clone());
                 interaction.usage = Some(completion.usage);
@@ -104,12 +110,15 @@ impl AiService {
                     interaction_id: id,
                     completion,
                     latency_ms,
+                    provider_wait: waited,
                     created_at,
                 })
             }
             Err(err) => {
                 let err = AiError::from(err);
-                instruments::llm_call(&interaction.model, err.code(), waited, None);
+                self.ports
+                    .metrics
+                    .llm_call(&interaction.model, err.code(), waited, None);
                 interaction.status = InteractionStatus::Error;
                 interaction.error_code = Some(err.code().to_owned());
                 self.record(&interaction).await;

@@ -6,14 +6,13 @@ mod cursor;
 mod error;
 mod gateway;
 mod history;
-pub mod instruments;
 mod pending;
 mod request;
 mod stream;
 
 use std::sync::Arc;
 
-use nextarget_ports::{Clock, InteractionRepository, LlmClient, RateLimiter};
+use nextarget_ports::{Clock, InteractionRepository, LlmClient, Metrics, RateLimiter};
 use tokio_util::task::TaskTracker;
 
 pub use complete::CompletionOutput;
@@ -21,7 +20,7 @@ pub use error::AiError;
 pub use gateway::{CallOutcome, LlmCall};
 pub use history::HistoryPage;
 pub use request::CompletionInput;
-pub use stream::{StreamItem, StreamSummary};
+pub use stream::{CompletionStreamOutput, StreamItem, StreamSummary};
 
 #[derive(Clone)]
 pub struct AiPorts {
@@ -29,6 +28,7 @@ pub struct AiPorts {
     pub history: Arc<dyn InteractionRepository>,
     pub limiter: Arc<dyn RateLimiter>,
     pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<dyn Metrics>,
 }
 
 /// Tunables from `llm.*` and `rate_limit.*`.

@@ -5,7 +5,7 @@
 //!   stores the partial answer as `cancelled`, and stops reading upstream;
 //! - shutdown can wait for it (it runs in the service's task tracker).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::{stream::BoxStream, StreamExt};
 use nextarget_ports::{
@@ -14,7 +14,7 @@ use nextarget_ports::{
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::{gateway::elapsed_ms, instruments, AiError, AiService, CompletionInput};
+use super::{gateway::elapsed_ms, AiError, AiService, CompletionInput};
 
 /// What the client receives, in order: deltas, then `Done` or `Failed`.
 #[derive(Debug)]
@@ -22,6 +22,13 @@ pub enum StreamItem {
     Delta(String),
     Done(StreamSummary),
     Failed(AiError),
+}
+
+/// An opened stream: its items, and how long the provider took to open it
+/// (for the proxy's overhead).
+pub struct CompletionStreamOutput {
+    pub items: BoxStream<'static, StreamItem>,
+    pub provider_wait: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -44,7 +51,7 @@ impl AiService {
         &self,
         user_id: UserId,
         input: CompletionInput,
-    ) -> Result<BoxStream<'static, StreamItem>, AiError> {
+    ) -> Result<CompletionStreamOutput, AiError> {
         let request = input.validate(&self.policy)?;
         self.admit(user_id).await?;
         let mut row = Interaction {
@@ -63,12 +70,14 @@ impl AiService {
         let started = Instant::now();
         let model = request.model.clone();
         let opened = self.ports.llm.stream(request).await;
-        instruments::provider_waited(started.elapsed());
+        let provider_wait = started.elapsed();
         let upstream = match opened {
             Ok(upstream) => upstream,
             Err(err) => {
                 let err = AiError::from(err);
-                instruments::llm_call(&model, err.code(), started.elapsed(), None);
+                self.ports
+                    .metrics
+                    .llm_call(&model, err.code(), provider_wait, None);
                 row.status = InteractionStatus::Error;
                 row.error_code = Some(err.code().to_owned());
                 row.latency_ms = elapsed_ms(started);
@@ -80,7 +89,10 @@ impl AiService {
         let service = self.clone_for_task();
         self.background
             .spawn(async move { service.relay(upstream, tx, row, started).await });
-        Ok(tokio_stream_from(rx))
+        Ok(CompletionStreamOutput {
+            items: tokio_stream_from(rx),
+            provider_wait,
+        })
     }
 
     async fn relay(
@@ -118,7 +130,9 @@ impl AiService {
                     row.usage = Some(usage);
                     row.response = Some(content);
                     row.latency_ms = elapsed_ms(started);
-                    instruments::llm_call(&requested, "ok", started.elapsed(), Some(usage));
+                    self.ports
+                        .metrics
+                        .llm_call(&requested, "ok", started.elapsed(), Some(usage));
                     self.record(&row).await;
                     let summary = StreamSummary {
                         id: row.id,
@@ -149,7 +163,9 @@ impl AiService {
         row.response = Some(content);
         row.latency_ms = elapsed_ms(started);
         let outcome = row.error_code.as_deref().unwrap_or("cancelled");
-        instruments::llm_call(&requested, outcome, started.elapsed(), None);
+        self.ports
+            .metrics
+            .llm_call(&requested, outcome, started.elapsed(), None);
         self.record(&row).await;
     }
 

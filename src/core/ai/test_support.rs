@@ -5,7 +5,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use nextarget_ports::{
     mocks::{MockClock, MockInteractionRepository, MockLlmClient, MockRateLimiter},
-    Completion, CompletionRequest, LlmError, RateDecision, Usage,
+    Completion, CompletionRequest, LlmError, NoMetrics, RateDecision, Usage,
 };
 
 use super::{AiPolicy, AiPorts, AiService};
@@ -41,6 +41,7 @@ impl Fixture {
                 history: Arc::new(self.history),
                 limiter: Arc::new(self.limiter),
                 clock: Arc::new(clock),
+                metrics: Arc::new(NoMetrics),
             },
             AiPolicy {
                 default_model: "test-model".into(),

@@ -1,6 +1,6 @@
 //! The bearer check of protected endpoints, and account deletion.
 
-use nextarget_ports::{User, UserId};
+use nextarget_ports::{StoreContext, User, UserId};
 
 use super::{AuthError, AuthService};
 
@@ -20,7 +20,8 @@ impl AuthService {
         self.ports
             .users
             .find_by_id(claims.user_id)
-            .await?
+            .await
+            .context("Failed to load the token's user")?
             .ok_or(AuthError::Unauthorized)
     }
 
@@ -35,8 +36,15 @@ impl AuthService {
         self.ports
             .refresh_tokens
             .revoke_all_for_user(user_id, now)
-            .await?;
-        if self.ports.users.delete(user_id).await? {
+            .await
+            .context("Failed to revoke the user's sessions")?;
+        if self
+            .ports
+            .users
+            .delete(user_id)
+            .await
+            .context("Failed to delete the user")?
+        {
             tracing::info!(%user_id, "account deleted");
             Ok(())
         } else {

@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use nextarget_ports::{Email, Provider};
+use nextarget_ports::{Email, Provider, StoreContext};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{
@@ -38,12 +38,12 @@ impl AuthService {
         keys.extend(ip_key("login", client_ip));
         self.ensure_not_locked(&keys, now).await?;
         let user = match Email::parse(email) {
-            Ok(email) => {
-                self.ports
-                    .users
-                    .find_by_email(&email, Provider::Local)
-                    .await?
-            }
+            Ok(email) => self
+                .ports
+                .users
+                .find_by_email(&email, Provider::Local)
+                .await
+                .context("Failed to find the account by email")?,
             Err(_) => None,
         };
         let fits_bcrypt = password.expose_secret().len() <= MAX_PASSWORD_BYTES;

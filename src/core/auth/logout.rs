@@ -1,5 +1,6 @@
 //! Signing out: the presented refresh token's whole family is revoked.
 
+use nextarget_ports::StoreContext;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{refresh_token, AuthError, AuthService};
@@ -17,13 +18,15 @@ impl AuthService {
             .ports
             .refresh_tokens
             .find(&hash)
-            .await?
+            .await
+            .context("Failed to find the refresh token")?
             .filter(|r| r.revoked_at.is_none() && r.expires_at > now)
             .ok_or(AuthError::InvalidRefreshToken)?;
         self.ports
             .refresh_tokens
             .revoke_family(record.family_id, now)
-            .await?;
+            .await
+            .context("Failed to revoke the session")?;
         tracing::info!(user_id = %record.user_id, family_id = %record.family_id, "signed out");
         Ok(())
     }

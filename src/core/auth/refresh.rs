@@ -4,13 +4,11 @@
 
 use std::{net::IpAddr, time::Duration};
 
-use nextarget_ports::{NextRefreshToken, RotateError, RotationKind};
+use nextarget_ports::{NextRefreshToken, RotateError, RotationKind, StoreContext};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-use super::{
-    lockout::ip_key, refresh_token, session::token_store_error, AuthError, AuthService, Session,
-};
+use super::{lockout::ip_key, refresh_token, AuthError, AuthService, Session};
 
 impl AuthService {
     /// Exchanges `token` for a new access token and the next refresh token
@@ -55,7 +53,9 @@ impl AuthService {
                 self.record_failures(&keys, now).await?;
                 return Err(AuthError::RefreshTokenReused);
             }
-            Err(RotateError::Store(err)) => return Err(token_store_error(err)),
+            Err(RotateError::Store(err)) => {
+                return Err(err.context("Failed to rotate the refresh token").into())
+            }
         };
         if rotation.kind == RotationKind::GraceReplay {
             tracing::info!(family_id = %rotation.family_id, "previous refresh token replayed within its grace");
@@ -64,7 +64,8 @@ impl AuthService {
             .ports
             .users
             .find_by_id(rotation.user_id)
-            .await?
+            .await
+            .context("Failed to load the session's user")?
             .ok_or(AuthError::InvalidRefreshToken)?;
         self.session(user, now, next_token)
     }

@@ -1,6 +1,6 @@
 //! Sign-up with email and password.
 
-use nextarget_ports::{Email, NewUser, Provider};
+use nextarget_ports::{Email, NewUser, Provider, StoreContext, StoreError};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
@@ -51,7 +51,8 @@ impl AuthService {
             .ports
             .users
             .find_by_email(&email, Provider::Local)
-            .await?
+            .await
+            .context("Failed to look up the email")?
             .is_some()
         {
             return Err(AuthError::EmailTaken);
@@ -68,7 +69,12 @@ impl AuthService {
                 password_hash: Some(password_hash),
                 created_at: self.ports.clock.now(),
             })
-            .await?;
+            .await
+            .map_err(|err| match err {
+                // The unique index decided a race between two sign-ups.
+                StoreError::Duplicate(_) => AuthError::EmailTaken,
+                other => other.context("Failed to create the local account").into(),
+            })?;
         tracing::info!(user_id = %user.id, "local account created");
         self.open_session(user).await
     }

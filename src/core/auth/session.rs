@@ -2,7 +2,7 @@
 //! family.
 
 use chrono::{DateTime, Duration, Utc};
-use nextarget_ports::{NewRefreshToken, StoreError, User};
+use nextarget_ports::{NewRefreshToken, StoreContext, User};
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -14,16 +14,6 @@ pub struct Session {
     pub access_token: SecretString,
     pub expires_in_secs: u64,
     pub refresh_token: SecretString,
-}
-
-/// A refresh-token store error: a hash collision is a bug, not a taken email.
-pub(super) fn token_store_error(err: StoreError) -> AuthError {
-    match err {
-        StoreError::Duplicate(rule) => {
-            AuthError::Unknown(anyhow::anyhow!("refresh token collision on {rule}"))
-        }
-        other => other.into(),
-    }
 }
 
 impl AuthService {
@@ -68,7 +58,7 @@ impl AuthService {
             .refresh_tokens
             .insert(&record)
             .await
-            .map_err(token_store_error)?;
+            .context("Failed to store the new refresh token")?;
         Ok(session)
     }
 }

@@ -20,6 +20,8 @@ pub struct AdviceOutput {
     pub model: String,
     pub advice: Vec<ScoredAdvice>,
     pub latency_ms: u64,
+    /// The time spent waiting on the provider, for the proxy's overhead.
+    pub provider_wait: std::time::Duration,
 }
 
 pub struct CoachService {
@@ -46,6 +48,7 @@ impl CoachService {
         self.ai.admit(user_id).await?;
         let first = self.ask(user_id, build_prompt(&request)).await?;
         let mut latency_ms = first.latency_ms;
+        let mut provider_wait = first.provider_wait;
         let (mut id, mut model) = (first.interaction_id, first.completion.model.clone());
         let mut items = parse_advice(&first.completion.content);
         if items.is_empty() {
@@ -57,6 +60,7 @@ impl CoachService {
                 )
                 .await?;
             latency_ms += second.latency_ms;
+            provider_wait += second.provider_wait;
             (id, model) = (second.interaction_id, second.completion.model.clone());
             items = parse_advice(&second.completion.content);
         }
@@ -71,6 +75,7 @@ impl CoachService {
             model,
             advice,
             latency_ms,
+            provider_wait,
         })
     }
 

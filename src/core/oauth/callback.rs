@@ -1,6 +1,6 @@
 //! `/auth/{provider}/callback` and Google's native id_token sign-in.
 
-use nextarget_ports::Provider;
+use nextarget_ports::{Provider, StoreContext};
 
 use super::{OAuthFlowError, OAuthService};
 use crate::auth::{FieldError, Session};
@@ -30,7 +30,12 @@ impl OAuthService {
         let oauth = self.provider(provider)?;
         let now = self.ports.clock.now();
         let record = match params.state.as_deref().filter(|s| !s.is_empty()) {
-            Some(state) => self.ports.states.take(state, now).await?,
+            Some(state) => self
+                .ports
+                .states
+                .take(state, now)
+                .await
+                .context("Failed to take the OAuth state")?,
             None => None,
         };
         if let Some(error) = params.error {

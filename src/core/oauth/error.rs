@@ -7,37 +7,58 @@ use crate::auth::{AuthError, FieldError};
 #[derive(Debug, thiserror::Error)]
 pub enum OAuthFlowError {
     /// client id, secret or redirect URI unset for this provider.
-    #[error("{0} sign-in is not configured")]
+    #[error("{0} sign-in is not configured on this server")]
     NotConfigured(Provider),
     /// The provider sent `?error=` (the user said no, or the provider failed
     /// before asking).
-    #[error("the provider answered {0:?}")]
+    #[error("the provider did not grant access ({})", printable(.0))]
     Denied(String),
     /// `state` missing, unknown, expired, already used, or issued for the
     /// other provider.
-    #[error("unknown, expired or already used state")]
+    #[error("the state is missing, unknown, expired or already used; start the sign-in again")]
     InvalidState,
     /// The callback came without `code`.
     #[error("the callback has no code")]
     MissingCode,
-    /// The id_token, code or access token failed a check.
-    #[error("{provider} token rejected: {reason}")]
+    /// The id_token, code or access token failed a check (`reason` is
+    /// for the log).
+    #[error("the {provider} token or code was rejected")]
     InvalidToken { provider: Provider, reason: String },
-    /// The provider failed or could not be reached.
-    #[error("{provider} failed: {reason}")]
+    /// The provider failed or could not be reached (`reason` is for the log).
+    #[error("{provider} could not be reached or answered unexpectedly")]
     Provider { provider: Provider, reason: String },
     /// The provider's email belongs to another account of the same provider.
-    #[error("an account of this provider already has this email")]
+    #[error("another account of this provider already has this email")]
     EmailTaken,
     #[error("invalid input")]
     Validation(Vec<FieldError>),
-    #[error("storage unavailable")]
+    #[error("the database is unavailable; try again shortly")]
     Unavailable(#[source] anyhow::Error),
     #[error(transparent)]
     Unknown(#[from] anyhow::Error),
 }
 
 impl OAuthFlowError {
+    /// The contract's `code` for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotConfigured(_) => "provider_not_configured",
+            Self::Denied(_) => "oauth_denied",
+            Self::InvalidState => "invalid_state",
+            Self::MissingCode => "bad_request",
+            Self::InvalidToken {
+                provider: Provider::Facebook,
+                ..
+            } => "invalid_provider_token",
+            Self::InvalidToken { .. } => "invalid_id_token",
+            Self::Provider { .. } => "provider_error",
+            Self::EmailTaken => "email_taken",
+            Self::Validation(_) => "validation_error",
+            Self::Unavailable(_) => "service_unavailable",
+            Self::Unknown(_) => "internal",
+        }
+    }
+
     pub(super) fn from_provider(provider: Provider, err: OAuthError) -> Self {
         match err {
             OAuthError::InvalidToken(reason) => Self::InvalidToken { provider, reason },
@@ -78,4 +99,14 @@ impl From<AuthError> for OAuthFlowError {
             )),
         }
     }
+}
+
+/// The provider's `error` value, cut short and reduced to plain characters
+/// before it is echoed.
+fn printable(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' '))
+        .take(64)
+        .collect()
 }

@@ -10,8 +10,8 @@ mod start;
 use std::sync::Arc;
 
 use nextarget_ports::{
-    Clock, Email, NewUser, OAuthProvider, OAuthStateStore, Provider, StoreError, User,
-    UserRepository, VerifiedIdentity,
+    Clock, Email, NewUser, OAuthProvider, OAuthStateStore, Provider, StoreContext, StoreError,
+    User, UserRepository, VerifiedIdentity,
 };
 use uuid::Uuid;
 
@@ -60,7 +60,11 @@ impl OAuthService {
         identity: VerifiedIdentity,
     ) -> Result<(User, bool), OAuthFlowError> {
         let users = &self.ports.users;
-        if let Some(user) = users.find_by_subject(provider, &identity.subject).await? {
+        if let Some(user) = users
+            .find_by_subject(provider, &identity.subject)
+            .await
+            .context("Failed to find the provider account")?
+        {
             return Ok((user, false));
         }
         let email = identity
@@ -86,12 +90,18 @@ impl OAuthService {
             // race (then use its account), or another account of this
             // provider owns the email.
             Err(StoreError::Duplicate(_)) => {
-                match users.find_by_subject(provider, &identity.subject).await? {
+                match users
+                    .find_by_subject(provider, &identity.subject)
+                    .await
+                    .context("Failed to find the provider account after a race")?
+                {
                     Some(user) => Ok((user, false)),
                     None => Err(OAuthFlowError::EmailTaken),
                 }
             }
-            Err(other) => Err(other.into()),
+            Err(other) => Err(other
+                .context("Failed to create the provider account")
+                .into()),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! ten minutes, and the provider URL that carries them.
 
 use chrono::Duration;
-use nextarget_ports::{OAuthStateRecord, Provider};
+use nextarget_ports::{OAuthStateRecord, Provider, StoreContext};
 
 use super::{
     secrets::{pkce_challenge, random_token},
@@ -26,7 +26,11 @@ impl OAuthService {
             redirect_uri: None,
             expires_at: now + Duration::seconds(STATE_TTL_SECS),
         };
-        self.ports.states.put(&record, now).await?;
+        self.ports
+            .states
+            .put(&record, now)
+            .await
+            .context("Failed to store the OAuth state")?;
         let challenge = pkce_challenge(&record.pkce_verifier);
         Ok(oauth.authorization_url(&record.state, &record.nonce, &challenge))
     }

@@ -7,6 +7,7 @@ use super::ApiTags;
 use crate::http::{
     api_error::{doc, ApiError},
     completion_response::CompletionResponse,
+    metrics::ProviderWait,
     schemas::{CompletionRequestBody, HistoryBody},
     security::BearerAuth,
 };
@@ -42,14 +43,17 @@ impl AiApi {
         auth: BearerAuth,
         body: Json<CompletionRequestBody>,
         ai: Data<&Arc<AiService>>,
+        wait: Data<&ProviderWait>,
     ) -> Result<CompletionResponse, CompletionErrors> {
         let streamed = body.0.stream.unwrap_or(false);
         let input = body.0.into();
         if streamed {
-            let items = ai.stream(auth.0.id, input).await?;
-            Ok(CompletionResponse::Stream(items))
+            let opened = ai.stream(auth.0.id, input).await?;
+            wait.add(opened.provider_wait);
+            Ok(CompletionResponse::Stream(opened.items))
         } else {
             let output = ai.complete(auth.0.id, input).await?;
+            wait.add(output.provider_wait);
             Ok(CompletionResponse::Whole(Json(output.into())))
         }
     }

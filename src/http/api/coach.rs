@@ -6,6 +6,7 @@ use poem_openapi::{payload::Json, OpenApi};
 use super::ApiTags;
 use crate::http::{
     api_error::{doc, ApiError},
+    metrics::ProviderWait,
     schemas::{AdviceRequestBody, AdviceResponseBody},
     security::BearerAuth,
 };
@@ -39,8 +40,10 @@ impl CoachApi {
         auth: BearerAuth,
         body: Json<AdviceRequestBody>,
         coach: Data<&Arc<CoachService>>,
+        wait: Data<&ProviderWait>,
     ) -> Result<Json<AdviceResponseBody>, AdviceErrors> {
         let output = coach.advise(auth.0.id, body.0.into()).await?;
+        wait.add(output.provider_wait);
         Ok(Json(output.into()))
     }
 }

@@ -10,9 +10,7 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use tracing::Instrument;
 use uuid::Uuid;
 
-use nextarget_core::ai::instruments::measure_provider_wait;
-
-use crate::http::metrics;
+use crate::http::metrics::{self, ProviderWait};
 
 pub const HEADER: &str = "x-request-id";
 
@@ -43,7 +41,7 @@ fn incoming_id(req: &Request) -> Option<String> {
 impl<E: Endpoint> Endpoint for RequestIdEndpoint<E> {
     type Output = Response;
 
-    async fn call(&self, req: Request) -> Result<Self::Output> {
+    async fn call(&self, mut req: Request) -> Result<Self::Output> {
         let id = incoming_id(&req).unwrap_or_else(|| Uuid::now_v7().to_string());
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
@@ -55,8 +53,9 @@ impl<E: Endpoint> Endpoint for RequestIdEndpoint<E> {
             user_id = tracing::field::Empty
         );
         let started = Instant::now();
-        let (result, provider_wait) =
-            measure_provider_wait(self.inner.call(req).instrument(span.clone())).await;
+        let provider_wait = ProviderWait::default();
+        req.extensions_mut().insert(provider_wait.clone());
+        let result = self.inner.call(req).instrument(span.clone()).await;
         let mut resp = match result {
             Ok(resp) => resp.into_response(),
             Err(err) => super::problem_for(err).into_response(),
@@ -64,7 +63,7 @@ impl<E: Endpoint> Endpoint for RequestIdEndpoint<E> {
         let elapsed = started.elapsed();
         let route = metrics::route_of(&resp);
         let status = resp.status().as_u16();
-        metrics::record_request(&method, &route, status, elapsed, provider_wait);
+        metrics::record_request(&method, &route, status, elapsed, provider_wait.total());
         let _enter = span.enter();
         tracing::info!(
             %route,

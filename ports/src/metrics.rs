@@ -1,0 +1,30 @@
+//! `Metrics`: what the use cases tell the operator's dashboards. The
+//! composition root supplies the adapter (Prometheus in the server, nothing
+//! in unit tests); the names of the series are the adapter's business.
+
+use std::time::Duration;
+
+use crate::Usage;
+
+/// Recording never fails and never blocks: an implementation that cannot
+/// record drops the sample.
+#[cfg_attr(feature = "mocks", mockall::automock)]
+pub trait Metrics: Send + Sync {
+    /// One finished LLM provider call: the requested `model`, its outcome
+    /// (`ok`, `cancelled` or the error's contract code), the time spent
+    /// waiting on the provider and, when it answered, the tokens it used.
+    fn llm_call(&self, model: &str, outcome: &str, waited: Duration, usage: Option<Usage>);
+
+    /// A request refused by a rate limit; `scope` names the limit (`ai`).
+    fn rate_limited(&self, scope: &str);
+}
+
+/// Records nothing: for tests and programs that export no metrics.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoMetrics;
+
+impl Metrics for NoMetrics {
+    fn llm_call(&self, _model: &str, _outcome: &str, _waited: Duration, _usage: Option<Usage>) {}
+
+    fn rate_limited(&self, _scope: &str) {}
+}
