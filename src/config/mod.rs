@@ -14,3 +14,6 @@ mod validate;
 
 pub use load::{load, load_for_tests, ConfigError};
 pub use settings::*;
+
+#[cfg(test)]
+mod tests;
