@@ -22,7 +22,6 @@ use nextarget_adapters::{
 };
 use nextarget_ports::{Clock, LlmClient, RateLimiter};
 use secrecy::ExposeSecret;
-use secrecy::SecretString;
 
 use nextarget_core::{
     ai::{AiPolicy, AiPorts, AiService},
@@ -33,7 +32,7 @@ use nextarget_core::{
 };
 
 use crate::{
-    config::{LlmProvider, RateLimitBackend, Settings},
+    config::{LimiterBackend, LlmProvider, Settings},
     http::{self, HttpOptions, HttpServer, HttpServices},
 };
 
@@ -81,11 +80,6 @@ impl Application {
             },
         )
         .await?;
-        let jwt_secret = settings
-            .auth
-            .jwt_secret
-            .clone()
-            .unwrap_or_else(|| SecretString::from(String::new()));
         let (limiter, shared_limiter) = rate_limiter(&settings)?;
         let auth = Arc::new(AuthService::new(
             AuthPorts {
@@ -93,7 +87,7 @@ impl Application {
                 refresh_tokens: storage.refresh_tokens.clone(),
                 hasher: Arc::new(BcryptHasher::new(settings.auth.bcrypt_cost)),
                 access_tokens: Arc::new(JwtCodec::new(
-                    &jwt_secret,
+                    &settings.auth.jwt_secret,
                     settings.auth.access_token_ttl_secs,
                 )),
                 clock: clock.clone(),
@@ -142,7 +136,7 @@ impl Application {
         let options = HttpOptions {
             body_limit_bytes: settings.server.body_limit_bytes,
             cors_origins: settings.server.cors_origins.clone(),
-            trusted_proxies: settings.server.trusted_proxy_ranges(),
+            trusted_proxies: settings.server.trusted_proxies.clone(),
             spec_limits: http::SpecLimits {
                 allowed_models: settings.llm.effective_allowed_models(),
                 max_prompt_chars: settings.llm.max_prompt_chars,
@@ -212,7 +206,7 @@ fn llm_client(settings: &Settings) -> anyhow::Result<Arc<dyn LlmClient>> {
         (LlmProvider::Fake, _) => Arc::new(FakeLlm::new()),
         (LlmProvider::Mistral, Some(key)) => Arc::new(
             MistralClient::new(MistralConfig {
-                base_url: llm.base_url.clone(),
+                base_url: llm.base_url.to_string(),
                 api_key: key.clone(),
                 timeout: Duration::from_secs(llm.timeout_secs),
             })
@@ -230,15 +224,15 @@ type SharedLimiter = Option<Arc<dyn RateLimiter>>;
 /// The limiter `rate_limit.backend` names, and the same limiter again when
 /// it is shared (Redis), for readiness checks.
 fn rate_limiter(settings: &Settings) -> anyhow::Result<(Arc<dyn RateLimiter>, SharedLimiter)> {
-    match (settings.rate_limit.backend, &settings.rate_limit.redis_url) {
-        (RateLimitBackend::Redis, Some(url)) => {
-            let redis = RedisLimiter::new(url.expose_secret(), &settings.rate_limit.redis_prefix)
+    match &settings.rate_limit.backend {
+        LimiterBackend::Redis { url, prefix } => {
+            let redis = RedisLimiter::new(url.expose_secret(), prefix)
                 .context("rate_limit.redis_url is not a valid Redis URL")?;
             let limiter: Arc<dyn RateLimiter> =
                 Arc::new(FallbackLimiter::new(redis, MemoryLimiter::new()));
             Ok((limiter.clone(), Some(limiter)))
         }
-        _ => Ok((Arc::new(MemoryLimiter::new()), None)),
+        LimiterBackend::Memory => Ok((Arc::new(MemoryLimiter::new()), None)),
     }
 }
 

@@ -1,9 +1,10 @@
 //! Builds the OAuth provider adapters that `oauth.*` configures: a provider
 //! is on only when its client id, client secret and redirect URI are all
-//! set (and not blank).
+//! set (and not blank), which the settings say with `Some`.
 
 use std::sync::Arc;
 
+use crate::config::OAuthSettings;
 use anyhow::Context;
 use nextarget_adapters::{
     facebook::{FacebookConfig, FacebookProvider},
@@ -11,9 +12,6 @@ use nextarget_adapters::{
     oauth_http,
 };
 use nextarget_ports::OAuthProvider;
-use secrecy::{ExposeSecret, SecretString};
-
-use crate::config::OAuthSettings;
 
 type Built = Option<Arc<dyn OAuthProvider>>;
 
@@ -22,37 +20,33 @@ type Built = Option<Arc<dyn OAuthProvider>>;
 /// # Errors
 /// When the HTTP client cannot be built.
 pub(crate) fn build(settings: &OAuthSettings) -> anyhow::Result<(Built, Built)> {
-    let g = &settings.google;
-    let f = &settings.facebook;
-    let google_creds = credentials(&g.client_id, &g.client_secret, &g.redirect_uri);
-    let facebook_creds = credentials(&f.client_id, &f.client_secret, &f.redirect_uri);
-    if google_creds.is_none() && facebook_creds.is_none() {
+    if settings.google.is_none() && settings.facebook.is_none() {
         return Ok((None, None));
     }
     let http = oauth_http::http_client().context("Failed to build the OAuth HTTP client")?;
-    let google = google_creds.map(|(client_id, client_secret, redirect_uri)| {
+    let google = settings.google.as_ref().map(|g| {
         let provider: Arc<dyn OAuthProvider> = Arc::new(GoogleProvider::new(
             GoogleConfig {
-                client_id,
-                client_secret,
-                redirect_uri,
-                auth_url: g.auth_url.clone(),
-                token_url: g.token_url.clone(),
-                jwks_url: g.jwks_url.clone(),
+                client_id: g.client_id.clone(),
+                client_secret: g.client_secret.clone(),
+                redirect_uri: g.redirect_uri.to_string(),
+                auth_url: g.auth_url.to_string(),
+                token_url: g.token_url.to_string(),
+                jwks_url: g.jwks_url.to_string(),
                 issuers: g.issuers.clone(),
             },
             http.clone(),
         ));
         provider
     });
-    let facebook = facebook_creds.map(|(client_id, client_secret, redirect_uri)| {
+    let facebook = settings.facebook.as_ref().map(|f| {
         let provider: Arc<dyn OAuthProvider> = Arc::new(FacebookProvider::new(
             FacebookConfig {
-                client_id,
-                client_secret,
-                redirect_uri,
-                auth_url: f.auth_url.clone(),
-                graph_url: f.graph_url.clone(),
+                client_id: f.client_id.clone(),
+                client_secret: f.client_secret.clone(),
+                redirect_uri: f.redirect_uri.to_string(),
+                auth_url: f.auth_url.to_string(),
+                graph_url: f.graph_url.to_string(),
             },
             http.clone(),
         ));
@@ -65,20 +59,4 @@ pub(crate) fn build(settings: &OAuthSettings) -> anyhow::Result<(Built, Built)> 
         tracing::info!(provider = name, configured = on, "oauth provider");
     }
     Ok((google, facebook))
-}
-
-fn credentials(
-    id: &Option<String>,
-    secret: &Option<SecretString>,
-    redirect: &Option<String>,
-) -> Option<(String, SecretString, String)> {
-    let id = id.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-    let secret = secret
-        .as_ref()
-        .filter(|s| !s.expose_secret().trim().is_empty())?;
-    let redirect = redirect
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())?;
-    Some((id.to_owned(), secret.clone(), redirect.to_owned()))
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use config::{builder::DefaultState, ConfigBuilder, File, FileFormat};
 
-use super::{settings::Environment, validate::validate, Settings};
+use super::{raw::RawSettings, settings::Environment, validate::validate, Settings};
 
 /// Why start-up refused the configuration; the message names the key.
 #[derive(Debug, thiserror::Error)]
@@ -53,17 +53,7 @@ pub fn load() -> Result<Settings, ConfigError> {
     let _ = dotenvy::dotenv();
     let env_name = std::env::var("NEXTARGET_ENV").unwrap_or_else(|_| "development".into());
     let environment = parse_environment(&env_name)?;
-    let mut builder = files(environment)?.add_source(
-        config::Environment::with_prefix("NEXTARGET")
-            .prefix_separator("__")
-            .separator("__"),
-    );
-    for key in LIST_KEYS {
-        let var = format!("NEXTARGET__{}", key.replace('.', "__").to_uppercase());
-        if let Ok(value) = std::env::var(&var) {
-            builder = builder.set_override(key, split_list(&value))?;
-        }
-    }
+    let mut builder = with_variables(files(environment)?, None);
     for (var, key) in FLAT_NAMES {
         builder = builder.set_override_option(key, std::env::var(var).ok())?;
     }
@@ -87,15 +77,19 @@ const TEST_DEFAULTS: [(&str, &str); 5] = [
 /// # Errors
 /// As [`load`].
 pub fn load_for_tests(overrides: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-    let mut builder = files(Environment::Test)?;
-    for &(key, value) in TEST_DEFAULTS.iter().chain(overrides) {
-        builder = if LIST_KEYS.contains(&key) {
-            builder.set_override(key, split_list(value))?
-        } else {
-            builder.set_override(key, value)?
-        };
-    }
-    finish(builder, Environment::Test)
+    // Given as the variables `load` would read, so lists are split alike.
+    let variables = TEST_DEFAULTS
+        .iter()
+        .chain(overrides)
+        .map(|(key, value)| {
+            let name = format!("{PREFIX}__{}", key.replace('.', "__").to_uppercase());
+            (name, (*value).to_owned())
+        })
+        .collect();
+    finish(
+        with_variables(files(Environment::Test)?, Some(variables)),
+        Environment::Test,
+    )
 }
 
 fn parse_environment(name: &str) -> Result<Environment, ConfigError> {
@@ -109,13 +103,49 @@ fn parse_environment(name: &str) -> Result<Environment, ConfigError> {
     }
 }
 
-fn split_list(value: &str) -> Vec<String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+const PREFIX: &str = "NEXTARGET";
+
+/// Layer 4, the `NEXTARGET__SECTION__KEY` variables (of the process when
+/// `variables` is `None`): the [`LIST_KEYS`] split at commas by `config`,
+/// every other value a string as written.
+fn with_variables(
+    builder: ConfigBuilder<DefaultState>,
+    variables: Option<config::Map<String, String>>,
+) -> ConfigBuilder<DefaultState> {
+    let prefixed = || {
+        config::Environment::with_prefix(PREFIX)
+            .prefix_separator("__")
+            .separator("__")
+    };
+    let is_list = |name: &str| {
+        LIST_KEYS
+            .iter()
+            .any(|key| name.eq_ignore_ascii_case(&format!("{PREFIX}__{}", key.replace('.', "__"))))
+    };
+    let lists: config::Map<String, String> = match &variables {
+        Some(variables) => variables
+            .iter()
+            .filter(|(name, _)| is_list(name))
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect(),
+        None => std::env::vars_os()
+            .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
+            .filter(|(name, _)| is_list(name))
+            .collect(),
+    };
+    // `try_parsing` is what makes `config` split lists; it would also read
+    // numbers in strings (a secret of digits), so only the lists get it and
+    // they override their unsplit selves.
+    let lists = LIST_KEYS
+        .iter()
+        .fold(
+            prefixed().try_parsing(true).list_separator(","),
+            |source, key| source.with_list_parse_key(key),
+        )
+        .source(Some(lists));
+    builder
+        .add_source(prefixed().source(variables))
+        .add_source(lists)
 }
 
 /// `config/` beside the working directory (or `NEXTARGET_CONFIG_DIR`); a file
@@ -145,8 +175,9 @@ fn finish(
     builder: ConfigBuilder<DefaultState>,
     environment: Environment,
 ) -> Result<Settings, ConfigError> {
-    let mut settings: Settings = builder.build()?.try_deserialize()?;
-    settings.environment = environment;
+    let mut raw: RawSettings = builder.build()?.try_deserialize()?;
+    raw.environment = environment;
+    let settings = Settings::try_from(raw).map_err(ConfigError::Invalid)?;
     validate(&settings).map_err(ConfigError::Invalid)?;
     Ok(settings)
 }

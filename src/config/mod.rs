@@ -1,12 +1,19 @@
 //! Settings, layered as CONTRACT.md says: `config/default.toml`,
 //! `config/<NEXTARGET_ENV>.toml`, `.env`, `NEXTARGET__SECTION__KEY` variables,
 //! then the seed's flat names (`DATABASE_URL`, `JWT_SECRET_KEY`, ...).
+//!
+//! Parse, don't validate: the layers are read into [`raw`]'s strings, then
+//! parsed into the typed [`Settings`] (`parse`); `validate` checks only what
+//! crosses fields.
 
-mod ip_range;
 mod load;
+mod parse;
+mod raw;
 mod settings;
 mod validate;
 
-pub use ip_range::IpRange;
 pub use load::{load, load_for_tests, ConfigError};
 pub use settings::*;
+
+#[cfg(test)]
+mod tests;

@@ -1,7 +1,11 @@
-//! The typed settings. Secrets are `SecretString`: never in logs or `Debug`.
+//! The typed settings, parsed from [`super::raw`]: a value here is a valid
+//! one (a secret that is set, URLs that parse, a provider with every
+//! credential). Secrets are `SecretString`: never in logs or `Debug`.
 
+use ipnet::IpNet;
 use secrecy::SecretString;
 use serde::Deserialize;
+use url::Url;
 
 /// Which `config/<env>.toml` was layered in, from `NEXTARGET_ENV`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -22,60 +26,43 @@ impl Environment {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Settings {
-    #[serde(skip_deserializing, default = "default_environment")]
     pub environment: Environment,
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub llm: LlmSettings,
     pub rate_limit: RateLimitSettings,
-    #[serde(default)]
     pub oauth: OAuthSettings,
     pub log: LogSettings,
 }
 
-fn default_environment() -> Environment {
-    Environment::Development
-}
-
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct ServerSettings {
     pub host: String,
     pub port: u16,
     pub cors_origins: Vec<String>,
     pub body_limit_bytes: usize,
     pub shutdown_grace_secs: u64,
-    /// IPs or CIDR ranges (checked at start-up); see [`Self::trusted_proxy_ranges`].
-    pub trusted_proxies: Vec<String>,
+    /// Networks whose `X-Forwarded-For` is believed (a bare IP is a /32 or
+    /// /128; IPv4-mapped IPv6 entries are read as IPv4).
+    pub trusted_proxies: Vec<IpNet>,
 }
 
-impl ServerSettings {
-    /// `trusted_proxies`, parsed (entries that do not parse are left out;
-    /// validation refuses them at start-up).
-    pub fn trusted_proxy_ranges(&self) -> Vec<super::IpRange> {
-        self.trusted_proxies
-            .iter()
-            .filter_map(|p| p.parse().ok())
-            .collect()
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct DatabaseSettings {
     /// May hold a password: kept secret.
     pub url: SecretString,
     pub max_connections: u32,
     /// How long a query waits for a pooled connection before answering 503
     /// (unset: 10 s on SQLite, 5 s on PostgreSQL).
-    #[serde(default)]
     pub acquire_timeout_secs: Option<u64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct AuthSettings {
-    pub jwt_secret: Option<SecretString>,
+    pub jwt_secret: SecretString,
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_secs: u64,
     pub bcrypt_cost: u32,
@@ -90,10 +77,10 @@ pub enum LlmProvider {
     Mistral,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct LlmSettings {
     pub provider: LlmProvider,
-    pub base_url: String,
+    pub base_url: Url,
     pub api_key: Option<SecretString>,
     pub model: String,
     /// Empty means "the configured model only".
@@ -113,54 +100,53 @@ impl LlmSettings {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RateLimitBackend {
+/// Where rate limits are counted (`rate_limit.backend`).
+#[derive(Debug, Clone)]
+pub enum LimiterBackend {
+    /// In this process only.
     Memory,
-    Redis,
+    /// Shared between instances through Redis.
+    Redis {
+        /// `rate_limit.redis_url`; may hold a password.
+        url: SecretString,
+        /// `rate_limit.redis_prefix`: the namespace of every key
+        /// (`nextarget:` by default), so deployments and test runs can
+        /// share one Redis.
+        prefix: String,
+    },
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct RateLimitSettings {
-    pub backend: RateLimitBackend,
-    pub redis_url: Option<SecretString>,
+    pub backend: LimiterBackend,
     pub ai_requests_per_minute: u32,
-    /// Namespace of every Redis key (`nextarget:` by default), so several
-    /// deployments or test runs can share one Redis.
-    #[serde(default = "default_redis_prefix")]
-    pub redis_prefix: String,
 }
 
-fn default_redis_prefix() -> String {
-    "nextarget:".to_owned()
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
+/// The OAuth providers; each is present only when fully configured.
+#[derive(Debug, Clone, Default)]
 pub struct OAuthSettings {
-    #[serde(default)]
-    pub google: GoogleSettings,
-    #[serde(default)]
-    pub facebook: FacebookSettings,
+    pub google: Option<GoogleSettings>,
+    pub facebook: Option<FacebookSettings>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct GoogleSettings {
-    pub client_id: Option<String>,
-    pub client_secret: Option<SecretString>,
-    pub redirect_uri: Option<String>,
-    pub auth_url: String,
-    pub token_url: String,
-    pub jwks_url: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub redirect_uri: Url,
+    pub auth_url: Url,
+    pub token_url: Url,
+    pub jwks_url: Url,
     pub issuers: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct FacebookSettings {
-    pub client_id: Option<String>,
-    pub client_secret: Option<SecretString>,
-    pub redirect_uri: Option<String>,
-    pub auth_url: String,
-    pub graph_url: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub redirect_uri: Url,
+    pub auth_url: Url,
+    pub graph_url: Url,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

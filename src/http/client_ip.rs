@@ -13,15 +13,15 @@ use std::net::IpAddr;
 
 use poem::{FromRequest, Request, RequestBody};
 
-use crate::config::IpRange;
+use ipnet::IpNet;
 
 /// The parsed `server.trusted_proxies`, put in the request data.
 #[derive(Debug, Clone, Default)]
-pub struct TrustedProxies(pub Vec<IpRange>);
+pub struct TrustedProxies(pub Vec<IpNet>);
 
 impl TrustedProxies {
     fn trusts(&self, ip: IpAddr) -> bool {
-        self.0.iter().any(|range| range.contains(ip))
+        self.0.iter().any(|net| net.contains(&ip))
     }
 
     /// The client of a request from `peer` carrying `forwarded_for` (every
@@ -76,7 +76,12 @@ mod tests {
     use super::*;
 
     fn proxies(list: &[&str]) -> TrustedProxies {
-        TrustedProxies(list.iter().map(|p| p.parse().expect("range")).collect())
+        let net = |p: &str| {
+            p.parse::<IpNet>()
+                .or_else(|_| p.parse::<IpAddr>().map(IpNet::from))
+                .expect("range")
+        };
+        TrustedProxies(list.iter().map(|p| net(p)).collect())
     }
 
     fn ip(s: &str) -> Option<IpAddr> {

@@ -48,7 +48,7 @@ pub struct HttpOptions {
     pub body_limit_bytes: usize,
     pub cors_origins: Vec<String>,
     /// Peers whose `X-Forwarded-For` names the client (`server.trusted_proxies`).
-    pub trusted_proxies: Vec<crate::config::IpRange>,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Configured limits written into the served `/openapi.json`.
     pub spec_limits: SpecLimits,
 }

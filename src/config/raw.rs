@@ -1,0 +1,113 @@
+//! The deserialised shape: the TOML files and variables as they are
+//! written, strings and all. [`super::Settings`] is parsed from it.
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use super::{Environment, LlmProvider, LogSettings};
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RawSettings {
+    /// Not read from the layers: set from `NEXTARGET_ENV` after reading.
+    #[serde(skip_deserializing, default = "default_environment")]
+    pub environment: Environment,
+    pub server: RawServer,
+    pub database: RawDatabase,
+    pub auth: RawAuth,
+    pub llm: RawLlm,
+    pub rate_limit: RawRateLimit,
+    #[serde(default)]
+    pub oauth: RawOAuth,
+    pub log: LogSettings,
+}
+
+fn default_environment() -> Environment {
+    Environment::Development
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RawServer {
+    pub host: String,
+    pub port: u16,
+    pub cors_origins: Vec<String>,
+    pub body_limit_bytes: usize,
+    pub shutdown_grace_secs: u64,
+    pub trusted_proxies: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RawDatabase {
+    pub url: SecretString,
+    pub max_connections: u32,
+    #[serde(default)]
+    pub acquire_timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RawAuth {
+    pub jwt_secret: Option<SecretString>,
+    pub access_token_ttl_secs: u64,
+    pub refresh_token_ttl_secs: u64,
+    pub bcrypt_cost: u32,
+    pub max_failed_logins: u32,
+    pub refresh_reuse_grace_secs: u64,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RawLlm {
+    pub provider: LlmProvider,
+    pub base_url: String,
+    pub api_key: Option<SecretString>,
+    pub model: String,
+    pub allowed_models: Vec<String>,
+    pub timeout_secs: u64,
+    pub max_prompt_chars: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(super) enum RawLimiterBackend {
+    Memory,
+    Redis,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RawRateLimit {
+    pub backend: RawLimiterBackend,
+    pub redis_url: Option<SecretString>,
+    pub ai_requests_per_minute: u32,
+    #[serde(default = "default_redis_prefix")]
+    pub redis_prefix: String,
+}
+
+fn default_redis_prefix() -> String {
+    "nextarget:".to_owned()
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct RawOAuth {
+    #[serde(default)]
+    pub google: RawGoogle,
+    #[serde(default)]
+    pub facebook: RawFacebook,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct RawGoogle {
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretString>,
+    pub redirect_uri: Option<String>,
+    pub auth_url: String,
+    pub token_url: String,
+    pub jwks_url: String,
+    pub issuers: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct RawFacebook {
+    pub client_id: Option<String>,
+    pub client_secret: Option<SecretString>,
+    pub redirect_uri: Option<String>,
+    pub auth_url: String,
+    pub graph_url: String,
+}
