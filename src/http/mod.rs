@@ -15,6 +15,7 @@ mod schemas;
 mod security;
 mod served_spec;
 mod server;
+mod spec_rules;
 
 use std::sync::Arc;
 
@@ -83,15 +84,21 @@ fn openapi_service() -> OpenApiService<Apis, ()> {
     )
 }
 
-/// The OpenAPI 3 document, as served at `/openapi.json`.
+/// The OpenAPI 3 document (`nextarget openapi`), with the core's ranges.
 pub fn openapi_json() -> String {
+    spec_rules::apply(&openapi_service().spec())
+}
+
+/// The document as poem-openapi generates it, before the ranges.
+#[cfg(test)]
+fn raw_openapi_json() -> String {
     openapi_service().spec()
 }
 
 /// Every route with its middleware, ready to serve.
 fn endpoint(services: HttpServices, options: &HttpOptions) -> poem::endpoint::BoxEndpoint<'static> {
     let api = openapi_service();
-    let spec = served_spec::with_limits(&api.spec(), &options.spec_limits);
+    let spec = served_spec::with_limits(&spec_rules::apply(&api.spec()), &options.spec_limits);
     let allow = middleware::AllowHeader::from_spec(&spec);
     let docs = api.swagger_ui_html();
     let cors = middleware::cors(&options.cors_origins);

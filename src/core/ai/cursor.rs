@@ -4,6 +4,12 @@
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use uuid::Uuid;
 
+/// Every cursor has this many characters (16 bytes in base64, unpadded)...
+pub const CURSOR_CHARS: usize = 22;
+/// ...and this shape (the empty string stands for the first page), which
+/// the spec states; [`decode`] is what decides.
+pub const CURSOR_PATTERN: &str = r"^([A-Za-z0-9_-]{21}[AQgw])?$";
+
 pub(crate) fn encode(last_id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(last_id.as_bytes())
 }

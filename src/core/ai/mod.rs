@@ -2,7 +2,7 @@
 //! latency measured, and a history row for every call that was attempted.
 
 mod complete;
-mod cursor;
+pub mod cursor;
 mod error;
 mod gateway;
 mod history;
@@ -18,8 +18,8 @@ use tokio_util::task::TaskTracker;
 pub use complete::CompletionOutput;
 pub use error::AiError;
 pub use gateway::{CallOutcome, LlmCall};
-pub use history::HistoryPage;
-pub use request::CompletionInput;
+pub use history::{HistoryPage, MAX_PAGE};
+pub use request::{CompletionInput, MAX_SYSTEM_CHARS, MAX_TEMPERATURE, MAX_TOKENS_LIMIT};
 pub use stream::{CompletionStreamOutput, StreamItem, StreamSummary};
 
 #[derive(Clone)]

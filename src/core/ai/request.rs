@@ -17,6 +17,8 @@ pub struct CompletionInput {
 
 pub const MAX_SYSTEM_CHARS: usize = 8000;
 pub const MAX_TOKENS_LIMIT: i64 = 32_768;
+/// `temperature` runs from 0 to this.
+pub const MAX_TEMPERATURE: f64 = 2.0;
 
 impl CompletionInput {
     /// The upstream request, once every field is within its range.
@@ -56,8 +58,14 @@ impl CompletionInput {
                 format!("must be at most {MAX_SYSTEM_CHARS} characters"),
             ));
         }
-        if self.temperature.is_some_and(|t| !(0.0..=2.0).contains(&t)) {
-            errors.push(FieldError::new("temperature", "must be between 0 and 2"));
+        if self
+            .temperature
+            .is_some_and(|t| !(0.0..=MAX_TEMPERATURE).contains(&t))
+        {
+            errors.push(FieldError::new(
+                "temperature",
+                format!("must be between 0 and {MAX_TEMPERATURE}"),
+            ));
         }
         if self
             .max_tokens

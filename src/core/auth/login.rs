@@ -6,6 +6,7 @@ use nextarget_ports::{Email, Provider, StoreContext};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{
+    input_limits,
     lockout::{account_key, ip_key},
     AuthError, AuthService, Session, MAX_PASSWORD_BYTES,
 };
@@ -24,7 +25,8 @@ impl AuthService {
     /// both; a success forgets the account's count only.
     ///
     /// # Errors
-    /// `TooManyAttempts`, `InvalidCredentials`, or `Unavailable`/`Unknown`
+    /// `Validation` for an email or password past its bound
+    /// (`input_limits`); `TooManyAttempts`, `InvalidCredentials`, or `Unavailable`/`Unknown`
     /// from the ports.
     pub async fn login(
         &self,
@@ -32,6 +34,7 @@ impl AuthService {
         password: &SecretString,
         client_ip: Option<IpAddr>,
     ) -> Result<Session, AuthError> {
+        input_limits::check_credentials(email, password)?;
         let now = self.ports.clock.now();
         let account = account_key(email);
         let mut keys = vec![account.clone()];

@@ -3,15 +3,17 @@
 use nextarget_ports::StoreContext;
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{refresh_token, AuthError, AuthService};
+use super::{input_limits, refresh_token, AuthError, AuthService};
 
 impl AuthService {
     /// Revokes the family of `token`. A spent (but not revoked) token still
     /// signs its family out; an unknown, expired or revoked one does not.
     ///
     /// # Errors
-    /// `InvalidRefreshToken` for an unknown, expired or revoked token.
+    /// `Validation` for a token past its bound; `InvalidRefreshToken` for
+    /// an unknown, expired or revoked token.
     pub async fn logout(&self, token: &SecretString) -> Result<(), AuthError> {
+        input_limits::check_refresh_token(token)?;
         let now = self.ports.clock.now();
         let hash = refresh_token::hash(token.expose_secret());
         let record = self

@@ -8,7 +8,7 @@ use nextarget_ports::{NextRefreshToken, RotateError, RotationKind, StoreContext}
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-use super::{lockout::ip_key, refresh_token, AuthError, AuthService, Session};
+use super::{input_limits, lockout::ip_key, refresh_token, AuthError, AuthService, Session};
 
 impl AuthService {
     /// Exchanges `token` for a new access token and the next refresh token
@@ -16,7 +16,8 @@ impl AuthService {
     /// sign-ins (see `lockout`).
     ///
     /// # Errors
-    /// `TooManyAttempts` while the client IP is locked; `InvalidRefreshToken`
+    /// `Validation` for a token past its bound; `TooManyAttempts` while the
+    /// client IP is locked; `InvalidRefreshToken`
     /// for an unknown, expired or revoked token (or one whose user is gone);
     /// `RefreshTokenReused` when a spent token came back (its family is then
     /// revoked).
@@ -25,6 +26,7 @@ impl AuthService {
         token: &SecretString,
         client_ip: Option<IpAddr>,
     ) -> Result<Session, AuthError> {
+        input_limits::check_refresh_token(token)?;
         let now = self.ports.clock.now();
         let keys: Vec<String> = ip_key("refresh", client_ip).into_iter().collect();
         self.ensure_not_locked(&keys, now).await?;

@@ -3,7 +3,7 @@
 //! the [`AdviceRequest`] the prompt is built from. The HTTP schema documents
 //! these rules and converts; it does not decide them again.
 
-use super::{AdviceRequest, Language, Profile};
+use super::{AdviceRequest, Language, Level, Profile};
 use crate::{ai::AiError, validation::FieldError};
 
 pub const MAX_GOAL_CHARS: usize = 500;
@@ -11,13 +11,62 @@ pub const MAX_CONTEXT_CHARS: usize = 4000;
 pub const MAX_ITEMS: usize = 10;
 pub const DEFAULT_MAX_ITEMS: usize = 5;
 pub const DEFAULT_LANGUAGE: Language = Language::Fr;
+pub const MAX_AGE: i64 = 130;
+pub const MAX_CONSTRAINTS: usize = 20;
+pub const MAX_CONSTRAINT_CHARS: usize = 200;
+
+/// Who the advice is for, as the caller sent it.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileInput {
+    pub level: Option<Level>,
+    /// 0..=[`MAX_AGE`].
+    pub age: Option<i64>,
+    /// At most [`MAX_CONSTRAINTS`], each at most [`MAX_CONSTRAINT_CHARS`].
+    pub constraints: Vec<String>,
+}
+
+impl ProfileInput {
+    fn validate(self, errors: &mut Vec<FieldError>) -> Profile {
+        let age = self
+            .age
+            .and_then(|a| u32::try_from(a).ok())
+            .filter(|a| i64::from(*a) <= MAX_AGE);
+        if self.age.is_some() && age.is_none() {
+            errors.push(FieldError::new(
+                "profile.age",
+                format!("must be between 0 and {MAX_AGE}"),
+            ));
+        }
+        if self.constraints.len() > MAX_CONSTRAINTS {
+            errors.push(FieldError::new(
+                "profile.constraints",
+                format!("must hold at most {MAX_CONSTRAINTS} items"),
+            ));
+        }
+        if self
+            .constraints
+            .iter()
+            .any(|c| c.chars().count() > MAX_CONSTRAINT_CHARS)
+        {
+            errors.push(FieldError::new(
+                "profile.constraints",
+                format!("each must be at most {MAX_CONSTRAINT_CHARS} characters"),
+            ));
+        }
+        Profile {
+            level: self.level,
+            age,
+            constraints: self.constraints,
+        }
+    }
+}
 
 /// A request for advice, as the caller sent it.
 #[derive(Debug, Clone, Default)]
 pub struct AdviceInput {
     pub goal: String,
     pub context: Option<String>,
-    pub profile: Option<Profile>,
+    pub profile: Option<ProfileInput>,
     /// 1..=[`MAX_ITEMS`]; [`DEFAULT_MAX_ITEMS`] when absent.
     pub max_items: Option<i64>,
     /// [`DEFAULT_LANGUAGE`] when absent.
@@ -29,9 +78,11 @@ impl AdviceInput {
     ///
     /// # Errors
     /// `Validation`, naming every bad field: an empty or too long goal, a
-    /// too long context, `max_items` outside 1..=10.
+    /// too long context, a profile out of its bounds, `max_items` outside
+    /// 1..=10.
     pub fn validate(self) -> Result<AdviceRequest, AiError> {
         let mut errors = Vec::new();
+        let profile = self.profile.map(|p| p.validate(&mut errors));
         if self.goal.trim().is_empty() {
             errors.push(FieldError::new("goal", "must not be empty"));
         } else if self.goal.chars().count() > MAX_GOAL_CHARS {
@@ -69,7 +120,7 @@ impl AdviceInput {
         Ok(AdviceRequest {
             goal: self.goal,
             context: self.context,
-            profile: self.profile,
+            profile,
             max_items,
             language: self.language.unwrap_or(DEFAULT_LANGUAGE),
         })
@@ -133,6 +184,30 @@ mod tests {
             ..AdviceInput::default()
         };
         assert_eq!(fields(input), ["goal", "context", "max_items"]);
+    }
+
+    #[test]
+    fn a_profile_out_of_bounds_is_refused() {
+        let input = AdviceInput {
+            goal: "run".into(),
+            profile: Some(ProfileInput {
+                age: Some(-1),
+                constraints: vec!["x".repeat(MAX_CONSTRAINT_CHARS + 1)],
+                ..ProfileInput::default()
+            }),
+            ..AdviceInput::default()
+        };
+        assert_eq!(fields(input), ["profile.age", "profile.constraints"]);
+        let input = AdviceInput {
+            goal: "run".into(),
+            profile: Some(ProfileInput {
+                age: Some(MAX_AGE),
+                constraints: vec!["knee".into(); MAX_CONSTRAINTS],
+                ..ProfileInput::default()
+            }),
+            ..AdviceInput::default()
+        };
+        assert!(input.validate().is_ok());
     }
 
     #[test]

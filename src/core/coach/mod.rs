@@ -21,7 +21,8 @@ pub mod text;
 
 pub use advise::{AdviceOutput, CoachService};
 pub use input::{
-    AdviceInput, DEFAULT_LANGUAGE, DEFAULT_MAX_ITEMS, MAX_CONTEXT_CHARS, MAX_GOAL_CHARS, MAX_ITEMS,
+    AdviceInput, ProfileInput, DEFAULT_LANGUAGE, DEFAULT_MAX_ITEMS, MAX_AGE, MAX_CONSTRAINTS,
+    MAX_CONSTRAINT_CHARS, MAX_CONTEXT_CHARS, MAX_GOAL_CHARS, MAX_ITEMS,
 };
 pub use parse::{parse_advice, ParsedAdvice};
 pub use prompt::{

@@ -5,7 +5,7 @@
 //! any `<<<`/`>>>` inside it is neutralised so it cannot close a block early,
 //! and the system prompt tells the model to treat those blocks as data only.
 
-use super::input::{MAX_CONTEXT_CHARS, MAX_GOAL_CHARS};
+use super::input::{MAX_CONSTRAINT_CHARS, MAX_CONTEXT_CHARS, MAX_GOAL_CHARS};
 use super::text::strip_control;
 use serde::{Deserialize, Serialize};
 
@@ -25,8 +25,8 @@ pub const CATEGORIES: [&str; 8] = [
 /// the best `max_items`).
 pub const MAX_ITEMS_CAP: usize = 20;
 
-const MAX_CONSTRAINT_CHARS: usize = 200;
-const MAX_CONSTRAINTS: usize = 10;
+/// How many of the accepted constraints the prompt lists.
+const CONSTRAINTS_IN_PROMPT: usize = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -170,7 +170,7 @@ fn user_prompt(req: &AdviceRequest, w: &Words, n: usize) -> String {
             .iter()
             .map(|c| sanitize(c, MAX_CONSTRAINT_CHARS))
             .filter(|c| !c.is_empty())
-            .take(MAX_CONSTRAINTS)
+            .take(CONSTRAINTS_IN_PROMPT)
             .map(|c| format!("- {}", c.replace('\n', " ")))
             .collect();
         if !cons.is_empty() {

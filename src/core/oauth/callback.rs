@@ -3,7 +3,7 @@
 use nextarget_ports::{Provider, StoreContext};
 
 use super::{OAuthFlowError, OAuthService};
-use crate::auth::{FieldError, Session};
+use crate::auth::{too_long, FieldError, Session, MAX_ID_TOKEN_CHARS};
 
 /// What the provider sent back to the callback URL.
 #[derive(Debug, Default, Clone)]
@@ -60,7 +60,7 @@ impl OAuthService {
     /// flag is `true` when the account was created by this call.
     ///
     /// # Errors
-    /// `Validation` without a token; `NotConfigured`; `InvalidToken`;
+    /// `Validation` without a token or with one past its bound; `NotConfigured`; `InvalidToken`;
     /// `Provider`; `EmailTaken`; storage errors.
     pub async fn sign_in_with_google_token(
         &self,
@@ -72,6 +72,9 @@ impl OAuthService {
                 "is required for provider google",
             )]));
         };
+        if let Some(error) = too_long("id_token", id_token, MAX_ID_TOKEN_CHARS) {
+            return Err(OAuthFlowError::Validation(vec![error]));
+        }
         let google = self.provider(Provider::Google)?;
         let identity = google
             .verify_native_token(id_token)

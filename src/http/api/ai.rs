@@ -64,10 +64,8 @@ impl AiApi {
         &self,
         auth: BearerAuth,
         /// 1 to 100.
-        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<i64>>,
         /// The `next_cursor` of the previous page (empty: the first page).
-        #[oai(validator(max_length = 22, pattern = r"^([A-Za-z0-9_-]{21}[AQgw])?$"))]
         cursor: Query<Option<String>>,
         ai: Data<&Arc<AiService>>,
     ) -> Result<Json<HistoryBody>, HistoryErrors> {

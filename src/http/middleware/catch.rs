@@ -12,7 +12,6 @@ use poem_openapi::error::{
 };
 
 use crate::http::problem::Problem;
-use nextarget_core::auth::FieldError;
 
 pub struct ProblemErrors;
 
@@ -47,33 +46,18 @@ impl<E: Endpoint> Endpoint for ProblemErrorsEndpoint<E> {
     }
 }
 
-/// poem-openapi reports a failed `validator(...)` as a parse error whose
-/// reason says "verification failed"; the contract wants 422 for those.
-fn verification_failure(field: &str, reason: &str) -> Option<Problem> {
-    reason.contains("verification failed").then(|| {
-        let field = reason
-            .split('`')
-            .nth(1)
-            .filter(|_| reason.starts_with("field `"))
-            .unwrap_or(field);
-        Problem::validation(vec![FieldError::new(field, reason)])
-    })
-}
-
 /// The problem a `poem::Error` stands for.
 pub fn problem_for(err: poem::Error) -> Problem {
     if let Some(problem) = err.downcast_ref::<Problem>() {
         return problem.clone();
     }
+    // Only the shape is poem-openapi's to check (JSON, required fields,
+    // types): ranges are the core's, so every parse failure is a 400.
     if let Some(e) = err.downcast_ref::<ParseRequestPayloadError>() {
-        return verification_failure("body", &e.reason).unwrap_or_else(|| {
-            Problem::bad_request(format!("invalid request body: {}", e.reason))
-        });
+        return Problem::bad_request(format!("invalid request body: {}", e.reason));
     }
     if let Some(e) = err.downcast_ref::<ParseParamError>() {
-        return verification_failure(e.name, &e.reason).unwrap_or_else(|| {
-            Problem::bad_request(format!("invalid parameter `{}`: {}", e.name, e.reason))
-        });
+        return Problem::bad_request(format!("invalid parameter `{}`: {}", e.name, e.reason));
     }
     if err.is::<ParseMultipartError>() {
         return Problem::bad_request(err.to_string());

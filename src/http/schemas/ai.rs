@@ -11,19 +11,18 @@ use nextarget_core::ai::{CompletionInput, CompletionOutput, HistoryPage, StreamS
 pub struct CompletionRequestBody {
     /// 1 to `llm.max_prompt_chars` characters (default 8000), not only
     /// whitespace; longer is 422 `prompt_too_long`.
-    #[oai(validator(min_length = 1, pattern = r"\S"))]
     pub prompt: Text,
     /// An optional system prompt, up to 8000 characters.
-    #[oai(nullable, validator(max_length = 8000))]
+    #[oai(nullable)]
     pub system: Option<Text>,
     /// One of `llm.allowed_models`; the configured model when absent.
     #[oai(nullable)]
     pub model: Option<Text>,
     /// 0 to 2.
-    #[oai(nullable, validator(minimum(value = "0"), maximum(value = "2")))]
+    #[oai(nullable)]
     pub temperature: Option<f64>,
     /// 1 to 32768.
-    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "32768")))]
+    #[oai(nullable)]
     pub max_tokens: Option<i64>,
     /// Answer as server-sent events: `data: {"delta"}` chunks, then
     /// `event: done` with the summary.

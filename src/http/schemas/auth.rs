@@ -10,25 +10,23 @@ use nextarget_core::auth::Session;
 #[derive(Object)]
 pub struct RegisterRequest {
     /// Required for `local`; trimmed and compared case-insensitively.
-    #[oai(nullable, validator(max_length = 320))]
+    #[oai(nullable)]
     pub email: Option<Text>,
     /// Required for `local`: 8 to 72 UTF-8 bytes, not too guessable.
-    #[oai(nullable, validator(max_length = 1024))]
+    #[oai(nullable)]
     pub password: Option<Text>,
     /// `local` when absent.
     #[oai(nullable)]
     pub provider: Option<ProviderName>,
     /// Required for `google`.
-    #[oai(nullable, validator(max_length = 8192))]
+    #[oai(nullable)]
     pub id_token: Option<Text>,
 }
 
 /// Sign-in with email and password.
 #[derive(Object)]
 pub struct LoginRequest {
-    #[oai(validator(max_length = 320))]
     pub email: Text,
-    #[oai(validator(max_length = 1024))]
     pub password: Text,
     /// Accepted and ignored, for the v0.1 app.
     #[oai(nullable, deprecated)]
@@ -65,6 +63,5 @@ impl From<Session> for TokenResponse {
 #[derive(Object)]
 pub struct RefreshRequest {
     /// The opaque `refresh_token` of a `TokenResponse`.
-    #[oai(validator(max_length = 1024))]
     pub refresh_token: Text,
 }

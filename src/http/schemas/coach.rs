@@ -2,7 +2,9 @@ use super::Text;
 use poem_openapi::{Enum, Object};
 use uuid::Uuid;
 
-use nextarget_core::coach::{AdviceInput, AdviceOutput, Language, Level, Profile, ScoredAdvice};
+use nextarget_core::coach::{
+    AdviceInput, AdviceOutput, Language, Level, ProfileInput, ScoredAdvice,
+};
 
 #[derive(Debug, Clone, Copy, Enum)]
 #[oai(rename = "Level", rename_all = "lowercase")]
@@ -24,10 +26,10 @@ pub enum LanguageName {
 pub struct ProfileBody {
     #[oai(nullable)]
     pub level: Option<LevelName>,
-    #[oai(nullable, validator(minimum(value = "0"), maximum(value = "130")))]
+    #[oai(nullable)]
     pub age: Option<i64>,
     /// What the advice must respect: an injury, no equipment, little time...
-    #[oai(nullable, validator(max_items = 20, max_length = 200))]
+    #[oai(nullable)]
     pub constraints: Option<Vec<Text>>,
 }
 
@@ -35,22 +37,17 @@ pub struct ProfileBody {
 #[derive(Debug, Object)]
 pub struct AdviceRequestBody {
     /// 1 to 500 characters, not only whitespace.
-    #[oai(validator(min_length = 1, max_length = 500, pattern = r"\S"))]
     pub goal: Text,
     /// Up to 4000 characters.
-    #[oai(nullable, validator(max_length = 4000))]
+    #[oai(nullable)]
     pub context: Option<Text>,
     #[oai(nullable)]
     pub profile: Option<ProfileBody>,
     /// 1 to 10, default 5.
-    #[oai(nullable, validator(minimum(value = "1"), maximum(value = "10")))]
+    #[oai(nullable)]
     pub max_items: Option<i64>,
     /// Alias of `max_items`, for the v0.1 app.
-    #[oai(
-        nullable,
-        deprecated,
-        validator(minimum(value = "1"), maximum(value = "10"))
-    )]
+    #[oai(nullable, deprecated)]
     pub top_n: Option<i64>,
     /// `fr` (default) or `en`.
     #[oai(nullable)]
@@ -62,13 +59,13 @@ impl From<AdviceRequestBody> for AdviceInput {
         AdviceInput {
             goal: b.goal.into(),
             context: b.context.map(String::from),
-            profile: b.profile.map(|p| Profile {
+            profile: b.profile.map(|p| ProfileInput {
                 level: p.level.map(|l| match l {
                     LevelName::Beginner => Level::Beginner,
                     LevelName::Intermediate => Level::Intermediate,
                     LevelName::Advanced => Level::Advanced,
                 }),
-                age: p.age.and_then(|a| u32::try_from(a).ok()),
+                age: p.age,
                 constraints: p
                     .constraints
                     .unwrap_or_default()
