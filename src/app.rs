@@ -9,15 +9,14 @@ use std::{
 
 use anyhow::Context;
 use nextarget_adapters::{
+    auth::{BcryptHasher, JwtCodec},
     clock::SystemClock,
-    jwt::JwtCodec,
+    limits::{FallbackLimiter, MemoryLimiter, RedisLimiter},
     llm::{
         fake::FakeLlm,
         mistral::{MistralClient, MistralConfig},
         unconfigured::UnconfiguredLlm,
     },
-    password::BcryptHasher,
-    rate_limit::{FallbackLimiter, MemoryLimiter, RedisLimiter},
     storage,
 };
 use nextarget_ports::{Clock, LlmClient, RateLimiter};

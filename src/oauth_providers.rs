@@ -5,10 +5,8 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use nextarget_adapters::{
-    facebook::{FacebookConfig, FacebookProvider},
-    google::{GoogleConfig, GoogleProvider},
-    oauth_http,
+use nextarget_adapters::identity::{
+    self, FacebookConfig, FacebookProvider, GoogleConfig, GoogleProvider,
 };
 use nextarget_ports::OAuthProvider;
 use secrecy::{ExposeSecret, SecretString};
@@ -29,7 +27,7 @@ pub(crate) fn build(settings: &OAuthSettings) -> anyhow::Result<(Built, Built)> 
     if google_creds.is_none() && facebook_creds.is_none() {
         return Ok((None, None));
     }
-    let http = oauth_http::http_client().context("Failed to build the OAuth HTTP client")?;
+    let http = identity::http_client().context("Failed to build the OAuth HTTP client")?;
     let google = google_creds.map(|(client_id, client_secret, redirect_uri)| {
         let provider: Arc<dyn OAuthProvider> = Arc::new(GoogleProvider::new(
             GoogleConfig {

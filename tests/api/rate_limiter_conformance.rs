@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::{TimeZone, Utc};
 use futures::future::join_all;
-use nextarget_adapters::rate_limit::{FallbackLimiter, MemoryLimiter, RedisLimiter};
+use nextarget_adapters::limits::{FallbackLimiter, MemoryLimiter, RedisLimiter};
 use nextarget_ports::{RateDecision, RateLimit, RateLimiter};
 use uuid::Uuid;
 

@@ -12,7 +12,7 @@ use nextarget_ports::OAuthError;
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-use crate::oauth_http::{read_json, transport_error};
+use super::http::{read_json, transport_error};
 
 /// Used when the JWKS answer has no usable `max-age`.
 pub const DEFAULT_JWKS_TTL: Duration = Duration::from_secs(300);
