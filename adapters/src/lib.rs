@@ -6,7 +6,4 @@ pub mod clock;
 pub mod identity;
 pub mod limits;
 pub mod llm;
-pub mod postgres;
-mod sql;
-pub mod sqlite;
 pub mod storage;
