@@ -15,9 +15,7 @@ pub(crate) use interactions::{
     INTERACTION_COLUMNS,
 };
 pub(crate) use oauth_states::{impl_oauth_state_store, OAuthStateRow, OAUTH_STATE_COLUMNS};
-pub(crate) use refresh_tokens::{
-    decide, impl_refresh_token_store, RefreshRow, Step, REFRESH_COLUMNS,
-};
+pub(crate) use refresh_tokens::{impl_refresh_token_store, RefreshRow, REFRESH_COLUMNS};
 pub(crate) use users::{impl_user_repository, UserRow};
 
 /// Every storage port on `$store`, whose `pool()` is a `sqlx::Pool<$db>`

@@ -6,9 +6,7 @@
 //! advisory lock on the token's family (rotations, grace replays and reuse
 //! revocations of one family run one after the other, other families in
 //! parallel, and nothing deadlocks since each takes that single lock first).
-//! The decision itself is the domain's (see `Step` and `decide` below).
-
-use std::time::Duration;
+//! The decision itself is the domain's: `RefreshTokenRecord::rotation_step`.
 
 use chrono::{DateTime, Utc};
 use nextarget_ports::RefreshTokenRecord;
@@ -17,7 +15,7 @@ use uuid::Uuid;
 pub(crate) const REFRESH_COLUMNS: &str =
     "id, user_id, family_id, expires_at, spent_at, revoked_at, parent_id, grace_closed_at";
 
-#[derive(sqlx::FromRow, Debug, Clone)]
+#[derive(sqlx::FromRow)]
 pub(crate) struct RefreshRow {
     pub id: Uuid,
     pub user_id: Uuid,
@@ -38,59 +36,25 @@ impl From<RefreshRow> for RefreshTokenRecord {
             expires_at: row.expires_at,
             spent_at: row.spent_at,
             revoked_at: row.revoked_at,
+            parent_id: row.parent_id,
+            grace_closed_at: row.grace_closed_at,
         }
-    }
-}
-
-/// What a rotation does with the presented row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Step {
-    /// Unknown, revoked or expired: change nothing.
-    Invalid,
-    /// Live: spend it, close its parent's grace, insert the successor.
-    Spend,
-    /// The immediately previous token within its grace: close its grace and
-    /// insert a sibling of its successor.
-    GraceReplay,
-    /// Reuse: revoke the whole family.
-    RevokeFamily,
-}
-
-pub(crate) fn decide(row: &RefreshRow, now: DateTime<Utc>, grace: Duration) -> Step {
-    if row.revoked_at.is_some() || row.expires_at <= now {
-        return Step::Invalid;
-    }
-    let Some(spent_at) = row.spent_at else {
-        return Step::Spend;
-    };
-    let grace = chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::MAX);
-    // No representable end (an absurd grace) means "still within".
-    let within = match spent_at.checked_add_signed(grace) {
-        Some(end) => now < end,
-        None => true,
-    };
-    if !grace.is_zero() && row.grace_closed_at.is_none() && within {
-        Step::GraceReplay
-    } else {
-        Step::RevokeFamily
     }
 }
 
 macro_rules! impl_refresh_token_store {
     ($store:ty, $db:ty) => {
         const _: () = {
-        use std::time::Duration;
-
-        use async_trait::async_trait;
+                use async_trait::async_trait;
         use chrono::{DateTime, Utc};
         use nextarget_ports::{
             NewRefreshToken, NextRefreshToken, RefreshTokenRecord, RefreshTokenStore, RotateError,
-            Rotation, RotationKind, StoreError, UserId,
+            Rotation, RotationKind, RotationStep, StoreError, UserId,
         };
         use sqlx::Transaction;
         use uuid::Uuid;
 
-        use $crate::storage::sql::{decide, store_error, RefreshRow, Step, REFRESH_COLUMNS};
+        use $crate::storage::sql::{store_error, RefreshRow, REFRESH_COLUMNS};
 
         fn err(e: sqlx::Error) -> StoreError {
             store_error(e, "refresh_token")
@@ -98,7 +62,7 @@ macro_rules! impl_refresh_token_store {
 
         async fn insert_child(
             tx: &mut Transaction<'_, $db>,
-            parent: &RefreshRow,
+            parent: &RefreshTokenRecord,
             next: &NextRefreshToken,
         ) -> Result<(), StoreError> {
             sqlx::query(
@@ -148,15 +112,17 @@ macro_rules! impl_refresh_token_store {
                 // Serialised per store: see `begin_rotation` beside each store.
                 let mut tx = self.begin_rotation(presented_hash).await?;
                 let sql = format!("SELECT {REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1");
-                let row = sqlx::query_as::<_, RefreshRow>(&sql)
+                let row: RefreshTokenRecord = sqlx::query_as::<_, RefreshRow>(&sql)
                     .bind(presented_hash)
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(err)?
-                    .ok_or(RotateError::Invalid)?;
-                let kind = match decide(&row, now, grace) {
-                    Step::Invalid => return Err(RotateError::Invalid),
-                    Step::RevokeFamily => {
+                    .ok_or(RotateError::Invalid)?
+                    .into();
+                // The domain decides; this store only makes it atomic.
+                let kind = match row.rotation_step(now, grace) {
+                    RotationStep::Invalid => return Err(RotateError::Invalid),
+                    RotationStep::RevokeFamily => {
                         sqlx::query(
                             "UPDATE refresh_tokens SET revoked_at = $1 \
                              WHERE family_id = $2 AND revoked_at IS NULL",
@@ -169,7 +135,7 @@ macro_rules! impl_refresh_token_store {
                         tx.commit().await.map_err(err)?;
                         return Err(RotateError::Reused);
                     }
-                    Step::Spend => {
+                    RotationStep::Spend => {
                         sqlx::query("UPDATE refresh_tokens SET spent_at = $1 WHERE id = $2")
                             .bind(now)
                             .bind(row.id)
@@ -189,7 +155,7 @@ macro_rules! impl_refresh_token_store {
                         }
                         RotationKind::Rotated
                     }
-                    Step::GraceReplay => {
+                    RotationStep::GraceReplay => {
                         sqlx::query("UPDATE refresh_tokens SET grace_closed_at = $1 WHERE id = $2")
                             .bind(now)
                             .bind(row.id)
@@ -251,57 +217,3 @@ macro_rules! impl_refresh_token_store {
 }
 
 pub(crate) use impl_refresh_token_store;
-
-#[cfg(test)]
-mod tests {
-    use chrono::TimeZone;
-
-    use super::*;
-
-    fn row(now: DateTime<Utc>) -> RefreshRow {
-        RefreshRow {
-            id: Uuid::now_v7(),
-            user_id: Uuid::now_v7(),
-            family_id: Uuid::now_v7(),
-            expires_at: now + chrono::Duration::days(1),
-            spent_at: None,
-            revoked_at: None,
-            parent_id: None,
-            grace_closed_at: None,
-        }
-    }
-
-    #[test]
-    fn each_state_leads_to_its_step() {
-        let now = Utc.timestamp_opt(1_800_000_000, 0).single().expect("time");
-        let five = Duration::from_secs(5);
-        let live = row(now);
-        assert_eq!(decide(&live, now, five), Step::Spend);
-        let expired = RefreshRow {
-            expires_at: now,
-            ..live.clone()
-        };
-        assert_eq!(decide(&expired, now, five), Step::Invalid);
-        let revoked = RefreshRow {
-            revoked_at: Some(now),
-            ..live.clone()
-        };
-        assert_eq!(decide(&revoked, now, five), Step::Invalid);
-        let just_spent = RefreshRow {
-            spent_at: Some(now - chrono::Duration::seconds(4)),
-            ..live.clone()
-        };
-        assert_eq!(decide(&just_spent, now, five), Step::GraceReplay);
-        assert_eq!(decide(&just_spent, now, Duration::ZERO), Step::RevokeFamily);
-        let closed = RefreshRow {
-            grace_closed_at: Some(now),
-            ..just_spent.clone()
-        };
-        assert_eq!(decide(&closed, now, five), Step::RevokeFamily);
-        let long_ago = RefreshRow {
-            spent_at: Some(now - chrono::Duration::seconds(5)),
-            ..live
-        };
-        assert_eq!(decide(&long_ago, now, five), Step::RevokeFamily);
-    }
-}
