@@ -51,6 +51,8 @@ pub struct Application {
     port: u16,
     endpoint: BoxEndpoint<'static>,
     storage: storage::Storage,
+    /// The history writes the database refused, waiting for it.
+    history: Arc<storage::BufferedHistory>,
     ai: Arc<AiService>,
     shutdown_grace: Duration,
 }
@@ -107,10 +109,11 @@ impl Application {
                 refresh_reuse_grace_secs: settings.auth.refresh_reuse_grace_secs,
             },
         ));
+        let history = Arc::new(storage::BufferedHistory::new(storage.interactions.clone()));
         let ai = Arc::new(AiService::new(
             AiPorts {
                 llm: llm_client(&settings)?,
-                history: storage.interactions.clone(),
+                history: history.clone(),
                 limiter: limiter.clone(),
                 clock: clock.clone(),
             },
@@ -162,6 +165,7 @@ impl Application {
             port,
             endpoint,
             storage,
+            history,
             ai,
             shutdown_grace: Duration::from_secs(settings.server.shutdown_grace_secs),
         })
@@ -201,12 +205,20 @@ impl Application {
             .map_or(self.shutdown_grace, |at: &Instant| {
                 self.shutdown_grace.saturating_sub(at.elapsed())
             });
-        // Streams still relaying and their history writes, within the grace;
+        // Streams still relaying and their history writes, then the history
+        // rows deferred while the database was down, within the grace;
         // streams whose client was cut at its end get a moment to store
         // themselves as cancelled.
         let left = left.max(Duration::from_secs(1));
-        if tokio::time::timeout(left, self.ai.flush()).await.is_err() {
-            tracing::error!("shutdown grace over with AI streams still running");
+        let drain = async {
+            self.ai.flush().await;
+            self.history.drained().await;
+        };
+        if tokio::time::timeout(left, drain).await.is_err() {
+            tracing::error!(
+                deferred_rows = self.history.pending(),
+                "shutdown grace over with AI streams or history writes still running"
+            );
         }
         self.storage.closer.close().await;
         tracing::info!("stopped");

@@ -1,10 +1,12 @@
 //! Storage: the SQL adapters (SQLite, PostgreSQL) over the tables of
 //! `sql/`, picked from the scheme of `database.url`.
 
+mod buffered_history;
 mod postgres;
 mod sql;
 mod sqlite;
 
+pub use buffered_history::BufferedHistory;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
