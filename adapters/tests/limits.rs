@@ -9,6 +9,9 @@ use nextarget_adapters::limits::{FallbackLimiter, MemoryLimiter, RedisLimiter};
 use nextarget_ports::{RateDecision, RateLimit, RateLimiter};
 use uuid::Uuid;
 
+#[path = "common/db.rs"]
+mod db;
+
 #[derive(Clone, Copy)]
 enum Kind {
     Memory,
@@ -20,7 +23,7 @@ fn limiter(kind: Kind) -> Option<Arc<dyn RateLimiter>> {
     match kind {
         Kind::Memory => Some(Arc::new(MemoryLimiter::new())),
         Kind::Redis => {
-            let url = crate::helpers::redis_url()?;
+            let url = db::redis_url()?;
             let prefix = format!("nextarget-test:{}:", Uuid::new_v4().simple());
             Some(Arc::new(
                 RedisLimiter::new(&url, &prefix).expect("redis url"),
