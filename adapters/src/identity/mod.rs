@@ -3,7 +3,7 @@
 
 pub mod facebook;
 pub mod google;
-pub mod http;
+mod http;
 mod jwks;
 
 pub use facebook::{FacebookConfig, FacebookProvider};

@@ -7,8 +7,8 @@ mod sql;
 mod sqlite;
 
 pub use buffered_history::BufferedHistory;
-pub use postgres::PostgresStore;
-pub use sqlite::SqliteStore;
+use postgres::PostgresStore;
+use sqlite::SqliteStore;
 
 use std::{sync::Arc, time::Duration};
 
