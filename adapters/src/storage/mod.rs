@@ -1,20 +1,20 @@
 //! Storage: the SQL adapters (SQLite, PostgreSQL) over the tables of
-//! `sql/`, picked from the scheme of `database.url`.
+//! `sql/`, picked from the scheme of `database.url`; and `BufferedHistory`,
+//! a decorator keeping the history writes the database refused.
 
 mod buffered_history;
 mod postgres;
 mod sql;
 mod sqlite;
 
-pub use buffered_history::BufferedHistory;
-use postgres::PostgresStore;
-use sqlite::SqliteStore;
-
 use std::{sync::Arc, time::Duration};
 
 use anyhow::{bail, Context};
 use nextarget_ports::{InteractionRepository, OAuthStateStore, RefreshTokenStore, UserRepository};
 use secrecy::{ExposeSecret, SecretString};
+
+pub use self::buffered_history::BufferedHistory;
+use self::{postgres::PostgresStore, sqlite::SqliteStore};
 
 /// Every storage port, backed by one database.
 #[derive(Clone)]
