@@ -9,15 +9,14 @@ use std::{
 
 use anyhow::Context;
 use nextarget_adapters::{
+    auth::{BcryptHasher, JwtCodec},
     clock::SystemClock,
-    jwt::JwtCodec,
+    limits::{FallbackLimiter, MemoryLimiter, RedisLimiter},
     llm::{
         fake::FakeLlm,
         mistral::{MistralClient, MistralConfig},
         unconfigured::UnconfiguredLlm,
     },
-    password::BcryptHasher,
-    rate_limit::{FallbackLimiter, MemoryLimiter, RedisLimiter},
     storage,
 };
 use nextarget_ports::{Clock, LlmClient, RateLimiter};
@@ -48,6 +47,8 @@ pub struct Overrides {
 pub struct Application {
     server: HttpServer,
     storage: storage::Storage,
+    /// The history writes the database refused, waiting for it.
+    history: Arc<storage::BufferedHistory>,
     ai: Arc<AiService>,
     shutdown_grace: Duration,
 }
@@ -99,10 +100,11 @@ impl Application {
                 refresh_reuse_grace_secs: settings.auth.refresh_reuse_grace_secs,
             },
         ));
+        let history = Arc::new(storage::BufferedHistory::new(storage.interactions.clone()));
         let ai = Arc::new(AiService::new(
             AiPorts {
                 llm: llm_client(&settings)?,
-                history: storage.interactions.clone(),
+                history: history.clone(),
                 limiter: limiter.clone(),
                 clock: clock.clone(),
                 metrics: Arc::new(crate::observability::PrometheusMetrics),
@@ -149,6 +151,7 @@ impl Application {
         Ok(Self {
             server,
             storage,
+            history,
             ai,
             shutdown_grace: Duration::from_secs(settings.server.shutdown_grace_secs),
         })
@@ -186,12 +189,20 @@ impl Application {
             .map_or(self.shutdown_grace, |at: &Instant| {
                 self.shutdown_grace.saturating_sub(at.elapsed())
             });
-        // Streams still relaying and their history writes, within the grace;
+        // Streams still relaying and their history writes, then the history
+        // rows deferred while the database was down, within the grace;
         // streams whose client was cut at its end get a moment to store
         // themselves as cancelled.
         let left = left.max(Duration::from_secs(1));
-        if tokio::time::timeout(left, self.ai.flush()).await.is_err() {
-            tracing::error!("shutdown grace over with AI streams still running");
+        let drain = async {
+            self.ai.flush().await;
+            self.history.drained().await;
+        };
+        if tokio::time::timeout(left, drain).await.is_err() {
+            tracing::error!(
+                deferred_rows = self.history.pending(),
+                "shutdown grace over with AI streams or history writes still running"
+            );
         }
         self.storage.closer.close().await;
         tracing::info!("stopped");

@@ -6,10 +6,8 @@ use std::sync::Arc;
 
 use crate::config::OAuthSettings;
 use anyhow::Context;
-use nextarget_adapters::{
-    facebook::{FacebookConfig, FacebookProvider},
-    google::{GoogleConfig, GoogleProvider},
-    oauth_http,
+use nextarget_adapters::identity::{
+    self, FacebookConfig, FacebookProvider, GoogleConfig, GoogleProvider,
 };
 use nextarget_ports::OAuthProvider;
 
@@ -23,7 +21,7 @@ pub(crate) fn build(settings: &OAuthSettings) -> anyhow::Result<(Built, Built)> 
     if settings.google.is_none() && settings.facebook.is_none() {
         return Ok((None, None));
     }
-    let http = oauth_http::http_client().context("Failed to build the OAuth HTTP client")?;
+    let http = identity::http_client().context("Failed to build the OAuth HTTP client")?;
     let google = settings.google.as_ref().map(|g| {
         let provider: Arc<dyn OAuthProvider> = Arc::new(GoogleProvider::new(
             GoogleConfig {

@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 use chrono::Utc;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use nextarget_adapters::{
-    google::{GoogleConfig, GoogleProvider},
-    jwt::JwtCodec,
+    auth::JwtCodec,
+    identity::{GoogleConfig, GoogleProvider},
 };
 use nextarget_ports::{AccessTokenCodec, OAuthProvider};
 use proptest::prelude::*;

@@ -3,7 +3,7 @@
 
 use std::{sync::Arc, time::Duration};
 
-use nextarget_adapters::password::BcryptHasher;
+use nextarget_adapters::auth::BcryptHasher;
 use nextarget_ports::{PasswordHash, PasswordHasher};
 use reqwest::Client;
 use secrecy::SecretString;

@@ -69,11 +69,15 @@ pub struct Interaction {
 #[cfg_attr(feature = "mocks", mockall::automock)]
 #[async_trait]
 pub trait InteractionRepository: Send + Sync {
-    /// Stores one interaction in a single statement; once this returns `Ok`
-    /// it is visible to [`InteractionRepository::list_for_user`].
+    /// Stores one interaction in a single statement; once a store returns
+    /// `Ok` it is visible to [`InteractionRepository::list_for_user`].
+    /// A buffering decorator (the adapters' `BufferedHistory`) may instead
+    /// answer `Ok` for a row it keeps and writes once the store is back: the
+    /// row is acknowledged, visible a little later.
     ///
     /// # Errors
-    /// `Duplicate` when the id exists; `Unavailable` when the store is down.
+    /// A store MUST return `Duplicate` when the id exists and `Unavailable`
+    /// when it is down; a buffering decorator returns no error.
     async fn append(&self, interaction: &Interaction) -> Result<(), StoreError>;
 
     /// The user's interactions, newest first, with ids strictly below

@@ -34,7 +34,7 @@ pub use password::{PasswordHash, PasswordHasher};
 pub use rate_limiter::{FailureCount, RateDecision, RateLimit, RateLimitError, RateLimiter};
 pub use refresh_tokens::{
     NewRefreshToken, NextRefreshToken, RefreshTokenRecord, RefreshTokenStore, RotateError,
-    Rotation, RotationKind,
+    Rotation, RotationKind, RotationStep,
 };
 pub use tokens::{AccessClaims, AccessTokenCodec, IssuedAccessToken, TokenError};
 pub use user::{NewUser, Provider, User, UserId};

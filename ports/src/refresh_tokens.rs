@@ -19,8 +19,10 @@
 //! 4. **spent otherwise**: reuse. Every token of the family is revoked at
 //!    `now` (the legitimate holder's newest one too); [`RotateError::Reused`].
 //!
-//! The whole decision is one atomic step per family: two concurrent
-//! rotations of the same token never both take case 2.
+//! The decision is the pure function [`RefreshTokenRecord::rotation_step`];
+//! a store reads the presented record under its lock, asks it, and applies
+//! the [`RotationStep`]: the whole is one atomic step per family, so two
+//! concurrent rotations of the same token never both take case 2.
 
 use std::time::Duration;
 
@@ -61,6 +63,49 @@ pub struct RefreshTokenRecord {
     pub expires_at: DateTime<Utc>,
     pub spent_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The token this one succeeded; `None` for the first of a family.
+    pub parent_id: Option<Uuid>,
+    /// When this token's grace was used up (a replay) or closed (its
+    /// successor was spent).
+    pub grace_closed_at: Option<DateTime<Utc>>,
+}
+
+/// What a rotation does with the presented token (cases 1 to 4 above).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RotationStep {
+    /// Unknown, revoked or expired: change nothing (case 1).
+    Invalid,
+    /// Live: spend it, close its parent's grace, insert the successor (case 2).
+    Spend,
+    /// The immediately previous token within its grace: close its grace and
+    /// insert a sibling of its successor (case 3).
+    GraceReplay,
+    /// Reuse: revoke the whole family (case 4).
+    RevokeFamily,
+}
+
+impl RefreshTokenRecord {
+    /// The rule of this module's documentation, for this token presented
+    /// at `now`: every store applies this one decision.
+    pub fn rotation_step(&self, now: DateTime<Utc>, grace: Duration) -> RotationStep {
+        if self.revoked_at.is_some() || self.expires_at <= now {
+            return RotationStep::Invalid;
+        }
+        let Some(spent_at) = self.spent_at else {
+            return RotationStep::Spend;
+        };
+        let grace = chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::MAX);
+        // No representable end (an absurd grace) means "still within".
+        let within = match spent_at.checked_add_signed(grace) {
+            Some(end) => now < end,
+            None => true,
+        };
+        if !grace.is_zero() && self.grace_closed_at.is_none() && within {
+            RotationStep::GraceReplay
+        } else {
+            RotationStep::RevokeFamily
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,4 +173,67 @@ pub trait RefreshTokenStore: Send + Sync {
         user_id: UserId,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    fn live(now: DateTime<Utc>) -> RefreshTokenRecord {
+        RefreshTokenRecord {
+            id: Uuid::now_v7(),
+            user_id: Uuid::now_v7(),
+            family_id: Uuid::now_v7(),
+            expires_at: now + chrono::Duration::days(1),
+            spent_at: None,
+            revoked_at: None,
+            parent_id: None,
+            grace_closed_at: None,
+        }
+    }
+
+    #[test]
+    fn each_state_leads_to_its_step() {
+        let now = Utc.timestamp_opt(1_800_000_000, 0).single().expect("time");
+        let five = Duration::from_secs(5);
+        let live = live(now);
+        assert_eq!(live.rotation_step(now, five), RotationStep::Spend);
+        let expired = RefreshTokenRecord {
+            expires_at: now,
+            ..live.clone()
+        };
+        assert_eq!(expired.rotation_step(now, five), RotationStep::Invalid);
+        let revoked = RefreshTokenRecord {
+            revoked_at: Some(now),
+            ..live.clone()
+        };
+        assert_eq!(revoked.rotation_step(now, five), RotationStep::Invalid);
+        let just_spent = RefreshTokenRecord {
+            spent_at: Some(now - chrono::Duration::seconds(4)),
+            ..live.clone()
+        };
+        assert_eq!(
+            just_spent.rotation_step(now, five),
+            RotationStep::GraceReplay
+        );
+        assert_eq!(
+            just_spent.rotation_step(now, Duration::ZERO),
+            RotationStep::RevokeFamily
+        );
+        let closed = RefreshTokenRecord {
+            grace_closed_at: Some(now),
+            ..just_spent.clone()
+        };
+        assert_eq!(closed.rotation_step(now, five), RotationStep::RevokeFamily);
+        let long_ago = RefreshTokenRecord {
+            spent_at: Some(now - chrono::Duration::seconds(5)),
+            ..live
+        };
+        assert_eq!(
+            long_ago.rotation_step(now, five),
+            RotationStep::RevokeFamily
+        );
+    }
 }

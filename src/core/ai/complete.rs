@@ -118,48 +118,17 @@ mod tests {
         assert!(matches!(err, Some(AiError::UpstreamTimeout)), "{err:?}");
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_history_write_failing_twice_is_deferred_and_the_answer_still_returned() {
-        let mut fx = Fixture::new();
-        fx.allow_all();
-        fx.llm.expect_complete().returning(reply("ok"));
-        let mut calls = 0;
-        // Down for the two inline attempts and the drainer's first, then back.
-        fx.history.expect_append().times(4).returning(move |_| {
-            calls += 1;
-            if calls <= 3 {
-                Err(StoreError::Unavailable(anyhow::anyhow!("down")))
-            } else {
-                Ok(())
-            }
-        });
-        let service = fx.service();
-        let answer = service.complete(fx_user(), input("hi")).await;
-        assert!(answer.is_ok(), "the caller gets the answer it paid for");
-        assert_eq!(service.pending_writes(), 1);
-        service.flush().await;
-        assert_eq!(
-            service.pending_writes(),
-            0,
-            "written once the store is back"
-        );
-    }
-
     #[tokio::test]
-    async fn a_history_write_failing_once_is_retried_and_the_answer_returned() {
+    async fn a_history_write_failing_is_logged_and_the_answer_still_returned() {
         let mut fx = Fixture::new();
         fx.allow_all();
         fx.llm.expect_complete().returning(reply("ok"));
-        let mut calls = 0;
-        fx.history.expect_append().times(2).returning(move |_| {
-            calls += 1;
-            if calls == 1 {
-                Err(StoreError::Unavailable(anyhow::anyhow!("blip")))
-            } else {
-                Ok(())
-            }
-        });
-        assert!(fx.service().complete(fx_user(), input("hi")).await.is_ok());
+        fx.history
+            .expect_append()
+            .times(1)
+            .returning(|_| Err(StoreError::Unavailable(anyhow::anyhow!("down"))));
+        let answer = fx.service().complete(fx_user(), input("hi")).await;
+        assert!(answer.is_ok(), "the caller gets the answer it paid for");
     }
 
     #[tokio::test]

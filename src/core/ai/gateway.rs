@@ -127,34 +127,18 @@ impl AiService {
         }
     }
 
-    /// Stores a history row before the answer goes out; retries once, then
-    /// hands the row to the pending queue (written as soon as the database
-    /// answers again) and logs it, so the caller still gets the answer it
-    /// paid for.
+    /// Stores a history row before the answer goes out. A failure is
+    /// logged and the answer still returned: the caller paid for it. (The
+    /// history adapter the server wires, `BufferedHistory`, retries and keeps
+    /// what the store refused, so it does not fail.)
     pub(crate) async fn record(&self, interaction: &Interaction) {
-        let Err(first) = self.ports.history.append(interaction).await else {
-            return;
-        };
-        tracing::warn!(error = %first, interaction_id = %interaction.id, "history write failed; retrying once");
-        let Err(second) = self.ports.history.append(interaction).await else {
-            return;
-        };
-        tracing::error!(
-            error = %second,
-            interaction_id = %interaction.id,
-            user_id = %interaction.user_id,
-            "history write failed twice; deferred until the database answers"
-        );
-        if self.pending.push(interaction.clone()) {
-            let pending = self.pending.clone();
-            let history = self.ports.history.clone();
-            self.background
-                .spawn(async move { pending.drain(history.as_ref()).await });
+        if let Err(err) = self.ports.history.append(interaction).await {
+            tracing::error!(
+                error = %err,
+                interaction_id = %interaction.id,
+                user_id = %interaction.user_id,
+                "history write failed"
+            );
         }
-    }
-
-    /// History rows waiting for the database.
-    pub fn pending_writes(&self) -> usize {
-        self.pending.len()
     }
 }

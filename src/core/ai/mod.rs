@@ -6,7 +6,6 @@ pub mod cursor;
 mod error;
 mod gateway;
 mod history;
-mod pending;
 mod request;
 mod stream;
 
@@ -43,10 +42,9 @@ pub struct AiPolicy {
 pub struct AiService {
     ports: AiPorts,
     policy: AiPolicy,
-    /// History writes and streams still running; shutdown waits for them.
+    /// Streams still running (and their history writes); shutdown waits
+    /// for them.
     background: TaskTracker,
-    /// Rows waiting for the database to come back.
-    pending: Arc<pending::PendingWrites>,
 }
 
 impl AiService {
@@ -55,7 +53,6 @@ impl AiService {
             ports,
             policy,
             background: TaskTracker::new(),
-            pending: Arc::default(),
         }
     }
 

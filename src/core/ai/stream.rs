@@ -175,7 +175,6 @@ impl AiService {
             ports: self.ports.clone(),
             policy: self.policy.clone(),
             background: self.background.clone(),
-            pending: self.pending.clone(),
         }
     }
 }

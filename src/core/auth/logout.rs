@@ -51,6 +51,8 @@ mod tests {
             expires_at: fx.now + Duration::days(1),
             spent_at: None,
             revoked_at: None,
+            parent_id: None,
+            grace_closed_at: None,
         }
     }
 

@@ -7,30 +7,50 @@ use std::{
     time::{Duration, Instant},
 };
 
-use jsonwebtoken::DecodingKey;
+use jsonwebtoken::{
+    jwk::{AlgorithmParameters, Jwk, JwkSet, KeyAlgorithm},
+    DecodingKey,
+};
 use nextarget_ports::OAuthError;
 use serde::Deserialize;
 use tokio::sync::Mutex;
 
-use crate::oauth_http::{read_json, transport_error};
+use super::http::{read_json, transport_error};
 
 /// Used when the JWKS answer has no usable `max-age`.
 pub const DEFAULT_JWKS_TTL: Duration = Duration::from_secs(300);
 /// However long the provider says, keys are re-read at least this often.
 const MAX_JWKS_TTL: Duration = Duration::from_secs(24 * 3600);
 
+/// A JWKS read key by key: `jsonwebtoken`'s [`JwkSet`] refuses the whole
+/// set when one key is of a kind it does not know, and a provider adding
+/// such a key must not lose us the RS256 ones beside it.
 #[derive(Deserialize)]
-struct JwkSet {
-    keys: Vec<Jwk>,
+struct LenientJwkSet {
+    keys: Vec<serde_json::Value>,
 }
 
-#[derive(Deserialize)]
-struct Jwk {
-    kid: Option<String>,
-    kty: String,
-    alg: Option<String>,
-    n: Option<String>,
-    e: Option<String>,
+impl From<LenientJwkSet> for JwkSet {
+    fn from(set: LenientJwkSet) -> Self {
+        let keys = set
+            .keys
+            .into_iter()
+            .filter_map(|key| serde_json::from_value(key).ok())
+            .collect();
+        JwkSet { keys }
+    }
+}
+
+/// The key's id and decoding key, when it is an RSA key for RS256 (no
+/// `alg` means RS256, as Google omits it at times).
+fn rs256_key(jwk: &Jwk) -> Option<(String, DecodingKey)> {
+    let rs256 = matches!(jwk.common.key_algorithm, None | Some(KeyAlgorithm::RS256));
+    let rsa = matches!(jwk.algorithm, AlgorithmParameters::RSA(_));
+    if !(rs256 && rsa) {
+        return None;
+    }
+    let key = DecodingKey::from_jwk(jwk).ok()?;
+    Some((jwk.common.key_id.clone()?, key))
 }
 
 struct Cached {
@@ -91,20 +111,17 @@ impl JwksCache {
             .and_then(max_age)
             .unwrap_or(DEFAULT_JWKS_TTL)
             .min(MAX_JWKS_TTL);
-        let set: JwkSet = read_json("JWKS endpoint", response)
-            .await
-            .map_err(|e| match e {
-                OAuthError::InvalidToken(m) => OAuthError::ProviderError(m),
-                other => other,
-            })?;
-        let keys = set
+        let set: LenientJwkSet =
+            read_json("JWKS endpoint", response)
+                .await
+                .map_err(|e| match e {
+                    OAuthError::InvalidToken(m) => OAuthError::ProviderError(m),
+                    other => other,
+                })?;
+        let keys = JwkSet::from(set)
             .keys
-            .into_iter()
-            .filter(|k| k.kty == "RSA" && k.alg.as_deref().unwrap_or("RS256") == "RS256")
-            .filter_map(|k| {
-                let key = DecodingKey::from_rsa_components(k.n.as_deref()?, k.e.as_deref()?);
-                Some((k.kid?, key.ok()?))
-            })
+            .iter()
+            .filter_map(rs256_key)
             .collect();
         Ok(Cached {
             keys,
@@ -129,6 +146,35 @@ fn max_age(header: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_rs256_rsa_keys_with_an_id_are_kept_and_an_unknown_kind_is_skipped() {
+        let rsa = |kid: &str, alg: Option<&str>| {
+            let mut key = serde_json::json!({"kty": "RSA", "kid": kid, "n": "sXch", "e": "AQAB"});
+            if let Some(alg) = alg {
+                key["alg"] = alg.into();
+            }
+            key
+        };
+        let mut no_kid = rsa("x", None);
+        no_kid.as_object_mut().map(|o| o.remove("kid"));
+        let set: LenientJwkSet = serde_json::from_value(serde_json::json!({"keys": [
+            rsa("a", Some("RS256")),
+            rsa("b", None),
+            rsa("c", Some("RS512")),
+            {"kty": "EC", "kid": "d", "crv": "P-256", "x": "AA", "y": "AA", "alg": "ES256"},
+            {"kty": "weird", "kid": "e", "alg": "XX999"},
+            no_kid,
+        ]}))
+        .expect("set");
+        let kept: Vec<String> = JwkSet::from(set)
+            .keys
+            .iter()
+            .filter_map(rs256_key)
+            .map(|(kid, _)| kid)
+            .collect();
+        assert_eq!(kept, ["a", "b"]);
+    }
 
     #[test]
     fn max_age_is_read_among_other_directives() {

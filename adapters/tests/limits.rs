@@ -5,9 +5,12 @@ use std::{sync::Arc, time::Duration};
 
 use chrono::{TimeZone, Utc};
 use futures::future::join_all;
-use nextarget_adapters::rate_limit::{FallbackLimiter, MemoryLimiter, RedisLimiter};
+use nextarget_adapters::limits::{FallbackLimiter, MemoryLimiter, RedisLimiter};
 use nextarget_ports::{RateDecision, RateLimit, RateLimiter};
 use uuid::Uuid;
+
+#[path = "common/db.rs"]
+mod db;
 
 #[derive(Clone, Copy)]
 enum Kind {
@@ -20,7 +23,7 @@ fn limiter(kind: Kind) -> Option<Arc<dyn RateLimiter>> {
     match kind {
         Kind::Memory => Some(Arc::new(MemoryLimiter::new())),
         Kind::Redis => {
-            let url = crate::helpers::redis_url()?;
+            let url = db::redis_url()?;
             let prefix = format!("nextarget-test:{}:", Uuid::new_v4().simple());
             Some(Arc::new(
                 RedisLimiter::new(&url, &prefix).expect("redis url"),

@@ -7,35 +7,21 @@ use sqlx::{postgres::PgPoolOptions, PgPool};
 use nextarget_ports::RotateError;
 use uuid::Uuid;
 
-use crate::{
-    sql::{family_lock_key, store_error},
-    storage::{PoolStats, StorageCloser},
-};
+use super::sql::{impl_sql_ports, store_error};
 
-crate::sql::impl_user_repository!(PostgresStore);
-crate::sql::impl_interaction_repository!(PostgresStore);
-crate::sql::impl_oauth_state_store!(PostgresStore);
-crate::sql::impl_refresh_token_store!(PostgresStore, sqlx::Postgres);
+impl_sql_ports!(PostgresStore, sqlx::Postgres);
 
 pub struct PostgresStore {
     pool: PgPool,
 }
 
 impl PostgresStore {
-    /// Connects a pool to `url`.
+    /// Connects a pool to `url`, waiting at most `acquire_timeout`
+    /// (default 5 s) for a connection: with the server down, sqlx retries
+    /// the connect until then, and the caller gets `Unavailable`.
     ///
     /// # Errors
     /// When the URL is malformed or the server cannot be reached.
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
-        Self::connect_with(url, max_connections, None).await
-    }
-
-    /// [`Self::connect`], waiting at most `acquire_timeout` (default 5 s)
-    /// for a connection: with the server down, sqlx retries the connect
-    /// until then, and the caller gets `Unavailable`.
-    ///
-    /// # Errors
-    /// As [`Self::connect`].
     pub async fn connect_with(
         url: &str,
         max_connections: u32,
@@ -88,17 +74,8 @@ impl PostgresStore {
     }
 }
 
-#[async_trait::async_trait]
-impl StorageCloser for PostgresStore {
-    async fn close(&self) {
-        self.pool.close().await;
-    }
-
-    fn pool_stats(&self) -> PoolStats {
-        PoolStats {
-            size: self.pool.size(),
-            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
-            max: self.pool.options().get_max_connections(),
-        }
-    }
+/// A stable 64-bit key for a family, for PostgreSQL's advisory locks.
+pub(crate) fn family_lock_key(family_id: Uuid) -> i64 {
+    let (high, _) = family_id.as_u64_pair();
+    i64::from_ne_bytes(high.to_ne_bytes())
 }

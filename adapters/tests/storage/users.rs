@@ -3,19 +3,16 @@
 
 use chrono::{Duration, SubsecRound, Utc};
 use futures::future::join_all;
-use nextarget_adapters::storage::{self, Storage};
+use nextarget_adapters::storage::Storage;
 use nextarget_ports::{Email, NewRefreshToken, NewUser, PasswordHash, Provider, StoreError};
-use secrecy::SecretString;
 use uuid::Uuid;
 
-use crate::helpers::{test_database, Backend, TestDb};
+use crate::db::{test_database, Backend, TestDb};
 use crate::on_every_backend;
 
 async fn store(backend: Backend) -> Option<(Storage, TestDb)> {
     let db = test_database(backend).await?;
-    let storage = storage::connect(&SecretString::from(db.url.clone()), 5)
-        .await
-        .expect("storage");
+    let storage = db.storage().await;
     Some((storage, db))
 }
 

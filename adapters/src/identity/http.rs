@@ -1,5 +1,5 @@
-//! What the OAuth adapters share: one pooled HTTP client, and reading a
-//! provider's answer without ever echoing a secret.
+//! What the OAuth adapters share: one pooled HTTP client, reading a
+//! provider's answer without ever echoing a secret, and building a URL.
 
 use std::time::Duration;
 
@@ -49,4 +49,21 @@ pub(crate) async fn read_json<T: DeserializeOwned>(
     }
     serde_json::from_slice(&body)
         .map_err(|e| OAuthError::ProviderError(format!("{what} answered unreadable JSON: {e}")))
+}
+
+/// `base` with `pairs` appended to its query string, percent-encoded.
+pub(crate) fn with_query(base: &str, pairs: &[(&str, &str)]) -> String {
+    match url::Url::parse(base) {
+        Ok(mut url) => {
+            url.query_pairs_mut().extend_pairs(pairs);
+            url.into()
+        }
+        // Settings are checked at start-up; this keeps a bad value visible.
+        Err(_) => {
+            let query: String = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs)
+                .finish();
+            format!("{base}?{query}")
+        }
+    }
 }

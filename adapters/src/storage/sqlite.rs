@@ -13,34 +13,20 @@ use sqlx::{
 
 use nextarget_ports::RotateError;
 
-use crate::{
-    sql::store_error,
-    storage::{PoolStats, StorageCloser},
-};
+use super::sql::{impl_sql_ports, store_error};
 
-crate::sql::impl_user_repository!(SqliteStore);
-crate::sql::impl_interaction_repository!(SqliteStore);
-crate::sql::impl_oauth_state_store!(SqliteStore);
-crate::sql::impl_refresh_token_store!(SqliteStore, sqlx::Sqlite);
+impl_sql_ports!(SqliteStore, sqlx::Sqlite);
 
 pub struct SqliteStore {
     pool: SqlitePool,
 }
 
 impl SqliteStore {
-    /// Opens (creating it with `mode=rwc`) the database at `url`.
+    /// Opens (creating it with `mode=rwc`) the database at `url`, waiting
+    /// at most `acquire_timeout` (default 10 s) for a pooled connection.
     ///
     /// # Errors
     /// When the URL is malformed or the file cannot be opened.
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
-        Self::connect_with(url, max_connections, None).await
-    }
-
-    /// [`Self::connect`], waiting at most `acquire_timeout` (default 10 s)
-    /// for a pooled connection.
-    ///
-    /// # Errors
-    /// As [`Self::connect`].
     pub async fn connect_with(
         url: &str,
         max_connections: u32,
@@ -101,21 +87,6 @@ async fn checkpoint_every_second(pool: SqlitePool) {
             .await
         {
             tracing::debug!(error = %err, "WAL checkpoint skipped");
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl StorageCloser for SqliteStore {
-    async fn close(&self) {
-        self.pool.close().await;
-    }
-
-    fn pool_stats(&self) -> PoolStats {
-        PoolStats {
-            size: self.pool.size(),
-            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
-            max: self.pool.options().get_max_connections(),
         }
     }
 }

@@ -10,9 +10,9 @@ use nextarget_ports::{OAuthError, OAuthProvider, Provider, VerifiedIdentity};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::{
-    google_jwks::JwksCache,
-    oauth_http::{read_json, transport_error},
+use super::{
+    http::{read_json, transport_error, with_query},
+    jwks::JwksCache,
 };
 
 /// Seconds of clock skew tolerated on `exp` (and `iat`/`nbf`).
@@ -144,22 +144,5 @@ impl OAuthProvider for GoogleProvider {
 
     async fn verify_native_token(&self, id_token: &str) -> Result<VerifiedIdentity, OAuthError> {
         self.verify(id_token, None).await
-    }
-}
-
-/// `base` with `pairs` appended to its query string, percent-encoded.
-pub(crate) fn with_query(base: &str, pairs: &[(&str, &str)]) -> String {
-    match url::Url::parse(base) {
-        Ok(mut url) => {
-            url.query_pairs_mut().extend_pairs(pairs);
-            url.into()
-        }
-        // Settings are checked at start-up; this keeps a bad value visible.
-        Err(_) => {
-            let query: String = url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(pairs)
-                .finish();
-            format!("{base}?{query}")
-        }
     }
 }

@@ -1,21 +1,18 @@
 //! The `InteractionRepository` part of the storage conformance suite.
 
 use chrono::{SubsecRound, Utc};
-use nextarget_adapters::storage::{self, Storage};
+use nextarget_adapters::storage::Storage;
 use nextarget_ports::{
     Email, Interaction, InteractionKind, InteractionStatus, NewUser, Provider, Usage, UserId,
 };
-use secrecy::SecretString;
 use uuid::Uuid;
 
-use crate::helpers::{test_database, Backend, TestDb};
+use crate::db::{test_database, Backend, TestDb};
 use crate::on_every_backend;
 
 async fn store_with_user(backend: Backend) -> Option<(Storage, TestDb, UserId)> {
     let db = test_database(backend).await?;
-    let s = storage::connect(&SecretString::from(db.url.clone()), 5)
-        .await
-        .expect("storage");
+    let s = db.storage().await;
     let id = Uuid::now_v7();
     let user = NewUser {
         id,

@@ -1,27 +1,60 @@
-//! `RefreshTokenStore` on SQL, for both stores. Statements are portable
-//! (`$N` placeholders); what differs is how a rotation's transaction is
-//! serialised, which each store supplies as
+//! The `refresh_tokens` table: its row, and `RefreshTokenStore` on it for
+//! both stores. Statements are portable (`$N` placeholders); what differs is
+//! how a rotation's transaction is serialised, which each store supplies as
 //! `begin_rotation(presented_hash) -> Transaction`: SQLite takes the write
 //! lock with `BEGIN IMMEDIATE`; PostgreSQL takes a transaction-scoped
 //! advisory lock on the token's family (rotations, grace replays and reuse
 //! revocations of one family run one after the other, other families in
 //! parallel, and nothing deadlocks since each takes that single lock first).
+//! The decision itself is the domain's: `RefreshTokenRecord::rotation_step`.
+
+use chrono::{DateTime, Utc};
+use nextarget_ports::RefreshTokenRecord;
+use uuid::Uuid;
+
+pub(crate) const REFRESH_COLUMNS: &str =
+    "id, user_id, family_id, expires_at, spent_at, revoked_at, parent_id, grace_closed_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RefreshRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub family_id: Uuid,
+    pub expires_at: DateTime<Utc>,
+    pub spent_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub parent_id: Option<Uuid>,
+    pub grace_closed_at: Option<DateTime<Utc>>,
+}
+
+impl From<RefreshRow> for RefreshTokenRecord {
+    fn from(row: RefreshRow) -> Self {
+        Self {
+            id: row.id,
+            user_id: row.user_id,
+            family_id: row.family_id,
+            expires_at: row.expires_at,
+            spent_at: row.spent_at,
+            revoked_at: row.revoked_at,
+            parent_id: row.parent_id,
+            grace_closed_at: row.grace_closed_at,
+        }
+    }
+}
 
 macro_rules! impl_refresh_token_store {
     ($store:ty, $db:ty) => {
         const _: () = {
-        use std::time::Duration;
-
-        use async_trait::async_trait;
+                use async_trait::async_trait;
         use chrono::{DateTime, Utc};
         use nextarget_ports::{
             NewRefreshToken, NextRefreshToken, RefreshTokenRecord, RefreshTokenStore, RotateError,
-            Rotation, RotationKind, StoreError, UserId,
+            Rotation, RotationKind, RotationStep, StoreError, UserId,
         };
         use sqlx::Transaction;
         use uuid::Uuid;
 
-        use $crate::sql::{decide, store_error, RefreshRow, Step, REFRESH_COLUMNS};
+        use $crate::storage::sql::{store_error, RefreshRow, REFRESH_COLUMNS};
 
         fn err(e: sqlx::Error) -> StoreError {
             store_error(e, "refresh_token")
@@ -29,7 +62,7 @@ macro_rules! impl_refresh_token_store {
 
         async fn insert_child(
             tx: &mut Transaction<'_, $db>,
-            parent: &RefreshRow,
+            parent: &RefreshTokenRecord,
             next: &NextRefreshToken,
         ) -> Result<(), StoreError> {
             sqlx::query(
@@ -79,15 +112,17 @@ macro_rules! impl_refresh_token_store {
                 // Serialised per store: see `begin_rotation` beside each store.
                 let mut tx = self.begin_rotation(presented_hash).await?;
                 let sql = format!("SELECT {REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1");
-                let row = sqlx::query_as::<_, RefreshRow>(&sql)
+                let row: RefreshTokenRecord = sqlx::query_as::<_, RefreshRow>(&sql)
                     .bind(presented_hash)
                     .fetch_optional(&mut *tx)
                     .await
                     .map_err(err)?
-                    .ok_or(RotateError::Invalid)?;
-                let kind = match decide(&row, now, grace) {
-                    Step::Invalid => return Err(RotateError::Invalid),
-                    Step::RevokeFamily => {
+                    .ok_or(RotateError::Invalid)?
+                    .into();
+                // The domain decides; this store only makes it atomic.
+                let kind = match row.rotation_step(now, grace) {
+                    RotationStep::Invalid => return Err(RotateError::Invalid),
+                    RotationStep::RevokeFamily => {
                         sqlx::query(
                             "UPDATE refresh_tokens SET revoked_at = $1 \
                              WHERE family_id = $2 AND revoked_at IS NULL",
@@ -100,7 +135,7 @@ macro_rules! impl_refresh_token_store {
                         tx.commit().await.map_err(err)?;
                         return Err(RotateError::Reused);
                     }
-                    Step::Spend => {
+                    RotationStep::Spend => {
                         sqlx::query("UPDATE refresh_tokens SET spent_at = $1 WHERE id = $2")
                             .bind(now)
                             .bind(row.id)
@@ -120,7 +155,7 @@ macro_rules! impl_refresh_token_store {
                         }
                         RotationKind::Rotated
                     }
-                    Step::GraceReplay => {
+                    RotationStep::GraceReplay => {
                         sqlx::query("UPDATE refresh_tokens SET grace_closed_at = $1 WHERE id = $2")
                             .bind(now)
                             .bind(row.id)

@@ -6,15 +6,14 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use futures::future::join_all;
-use nextarget_adapters::storage::{self, Storage};
+use nextarget_adapters::storage::Storage;
 use nextarget_ports::{
     Email, NewRefreshToken, NewUser, NextRefreshToken, PasswordHash, Provider, RotateError,
     RotationKind, UserId,
 };
-use secrecy::SecretString;
 use uuid::Uuid;
 
-use crate::helpers::{test_database, Backend, TestDb};
+use crate::db::{test_database, Backend, TestDb};
 use crate::on_every_backend;
 
 const GRACE: StdDuration = StdDuration::from_secs(5);
@@ -28,9 +27,7 @@ struct Fixture {
 
 async fn fixture(backend: Backend) -> Option<Fixture> {
     let db = test_database(backend).await?;
-    let s = storage::connect(&SecretString::from(db.url.clone()), 5)
-        .await
-        .expect("storage");
+    let s = db.storage().await;
     let t0 = Utc::now().trunc_subsecs(6);
     let user = NewUser {
         id: Uuid::now_v7(),

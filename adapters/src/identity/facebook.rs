@@ -9,10 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use sha2::Sha256;
 
-use crate::{
-    google::with_query,
-    oauth_http::{read_json, transport_error},
-};
+use super::http::{read_json, transport_error, with_query};
 
 /// The `oauth.facebook.*` settings. `Debug` hides the app secret.
 #[derive(Debug, Clone)]

@@ -1,6 +1,39 @@
-//! `UserRepository` on SQL, for both stores: the statements are portable
-//! (`$N` placeholders work on SQLite and PostgreSQL), only the pool differs.
-//! `sqlite/mod.rs` and `postgres/mod.rs` each invoke the macro once.
+//! The `users` table: its row, and `UserRepository` on it for both stores.
+//! The statements are portable (`$N` placeholders work on SQLite and
+//! PostgreSQL), only the pool differs: `impl_sql_ports!` invokes the macro
+//! once per store.
+
+use chrono::{DateTime, Utc};
+use nextarget_ports::{Email, PasswordHash, StoreError, User};
+use uuid::Uuid;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub provider: String,
+    pub provider_subject: Option<String>,
+    pub password_hash: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(row: UserRow) -> Result<Self, Self::Error> {
+        Ok(User {
+            id: row.id,
+            email: Email::from_trusted(row.email),
+            provider: row
+                .provider
+                .parse()
+                .map_err(|e: String| StoreError::Unknown(anyhow::anyhow!(e)))?,
+            provider_subject: row.provider_subject,
+            password_hash: row.password_hash.map(PasswordHash::new),
+            created_at: row.created_at,
+        })
+    }
+}
 
 macro_rules! impl_user_repository {
     ($store:ty) => {
@@ -8,7 +41,7 @@ macro_rules! impl_user_repository {
         use async_trait::async_trait;
         use nextarget_ports::{Email, NewUser, Provider, StoreError, User, UserId, UserRepository};
 
-        use $crate::sql::{store_error, UserRow};
+        use $crate::storage::sql::{store_error, UserRow};
 
         const COLUMNS: &str = "id, email, provider, provider_subject, password_hash, created_at";
 

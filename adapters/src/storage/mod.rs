@@ -1,4 +1,11 @@
-//! Picks the storage adapters from the scheme of `database.url`.
+//! Storage: the SQL adapters (SQLite, PostgreSQL) over the tables of
+//! `sql/`, picked from the scheme of `database.url`; and `BufferedHistory`,
+//! a decorator keeping the history writes the database refused.
+
+mod buffered_history;
+mod postgres;
+mod sql;
+mod sqlite;
 
 use std::{sync::Arc, time::Duration};
 
@@ -6,7 +13,8 @@ use anyhow::{bail, Context};
 use nextarget_ports::{InteractionRepository, OAuthStateStore, RefreshTokenStore, UserRepository};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::{postgres::PostgresStore, sqlite::SqliteStore};
+pub use self::buffered_history::BufferedHistory;
+use self::{postgres::PostgresStore, sqlite::SqliteStore};
 
 /// Every storage port, backed by one database.
 #[derive(Clone)]
@@ -25,6 +33,22 @@ pub trait StorageCloser: Send + Sync {
 
     /// The pool's connections right now (for the `/metrics` gauges).
     fn pool_stats(&self) -> PoolStats;
+}
+
+/// Any sqlx pool closes and reports itself the same way.
+#[async_trait::async_trait]
+impl<DB: sqlx::Database> StorageCloser for sqlx::Pool<DB> {
+    async fn close(&self) {
+        sqlx::Pool::close(self).await;
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.size(),
+            idle: u32::try_from(self.num_idle()).unwrap_or(u32::MAX),
+            max: self.options().get_max_connections(),
+        }
+    }
 }
 
 /// A snapshot of a connection pool.
@@ -49,22 +73,17 @@ pub struct PoolSettings {
 }
 
 impl Storage {
-    /// Every port on one store.
-    fn on<S>(store: Arc<S>) -> Self
+    /// Every port on one store, and its pool as the closer.
+    fn on<S>(store: Arc<S>, closer: Arc<dyn StorageCloser>) -> Self
     where
-        S: UserRepository
-            + RefreshTokenStore
-            + InteractionRepository
-            + OAuthStateStore
-            + StorageCloser
-            + 'static,
+        S: UserRepository + RefreshTokenStore + InteractionRepository + OAuthStateStore + 'static,
     {
         Storage {
             users: store.clone(),
             refresh_tokens: store.clone(),
             interactions: store.clone(),
-            oauth_states: store.clone(),
-            closer: store,
+            oauth_states: store,
+            closer,
         }
     }
 }
@@ -102,7 +121,8 @@ pub async fn connect_with(url: &SecretString, pool: PoolSettings) -> anyhow::Res
             .migrate()
             .await
             .context("Failed to migrate the SQLite database")?;
-        Ok(Storage::on(store))
+        let closer = Arc::new(store.pool().clone());
+        Ok(Storage::on(store, closer))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         let store = Arc::new(
             PostgresStore::connect_with(url, pool.max_connections, pool.acquire_timeout)
@@ -113,7 +133,8 @@ pub async fn connect_with(url: &SecretString, pool: PoolSettings) -> anyhow::Res
             .migrate()
             .await
             .context("Failed to migrate the PostgreSQL database")?;
-        Ok(Storage::on(store))
+        let closer = Arc::new(store.pool().clone());
+        Ok(Storage::on(store, closer))
     } else {
         bail!("database.url must start with sqlite: or postgres:")
     }

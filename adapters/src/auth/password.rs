@@ -1,4 +1,4 @@
-//! `PasswordHasher` on bcrypt, run on the low-priority [`crate::cpu_pool`]
+//! `PasswordHasher` on bcrypt, run on the low-priority [`crate::auth::cpu_pool`]
 //! so the async workers stay free while a hash takes its ~0.3 s (cost 12).
 
 use async_trait::async_trait;
@@ -27,7 +27,7 @@ impl BcryptHasher {
             .dummy
             .get_or_try_init(|| async move {
                 let random = uuid::Uuid::new_v4().to_string();
-                let hash = crate::cpu_pool::run(move || bcrypt::hash(random, cost)).await??;
+                let hash = crate::auth::cpu_pool::run(move || bcrypt::hash(random, cost)).await??;
                 anyhow::Ok(hash)
             })
             .await?;
@@ -41,7 +41,8 @@ impl PasswordHasher for BcryptHasher {
         let password = password.expose_secret().to_owned();
         let cost = self.cost;
         let hashed =
-            crate::cpu_pool::run(move || bcrypt::non_truncating_hash(password, cost)).await??;
+            crate::auth::cpu_pool::run(move || bcrypt::non_truncating_hash(password, cost))
+                .await??;
         Ok(PasswordHash::new(hashed))
     }
 
@@ -55,7 +56,7 @@ impl PasswordHasher for BcryptHasher {
             None => (self.dummy_hash().await?, false),
         };
         let password = password.expose_secret().to_owned();
-        let matches = crate::cpu_pool::run(move || {
+        let matches = crate::auth::cpu_pool::run(move || {
             bcrypt::non_truncating_verify(password, &encoded).unwrap_or(false)
         })
         .await?;

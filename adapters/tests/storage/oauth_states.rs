@@ -3,18 +3,10 @@
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use futures::future::join_all;
-use nextarget_adapters::storage::{self, Storage};
 use nextarget_ports::{OAuthStateRecord, Provider, StoreError};
-use secrecy::SecretString;
 
-use crate::helpers::{test_database, Backend, TestDb};
+use crate::db::{test_database, Backend};
 use crate::on_every_backend;
-
-async fn store(db: &TestDb) -> Storage {
-    storage::connect(&SecretString::from(db.url.clone()), 5)
-        .await
-        .expect("storage")
-}
 
 fn record(state: &str, expires_at: DateTime<Utc>) -> OAuthStateRecord {
     OAuthStateRecord {
@@ -39,7 +31,7 @@ async fn a_state_is_taken_once_exactly_as_stored(backend: Backend) {
     let Some(db) = test_database(backend).await else {
         return;
     };
-    let s = store(&db).await;
+    let s = db.storage().await;
     let now = Utc::now().trunc_subsecs(6);
     let stored = record("s-1", now + Duration::minutes(10));
     s.oauth_states.put(&stored, now).await.expect("put");
@@ -56,7 +48,7 @@ async fn an_expired_state_is_gone(backend: Backend) {
     let Some(db) = test_database(backend).await else {
         return;
     };
-    let s = store(&db).await;
+    let s = db.storage().await;
     let now = Utc::now().trunc_subsecs(6);
     s.oauth_states
         .put(&record("s-old", now + Duration::minutes(10)), now)
@@ -83,7 +75,7 @@ async fn a_state_put_by_one_instance_is_taken_by_another(backend: Backend) {
     let Some(db) = test_database(backend).await else {
         return;
     };
-    let (one, two) = (store(&db).await, store(&db).await);
+    let (one, two) = (db.storage().await, db.storage().await);
     let now = Utc::now().trunc_subsecs(6);
     one.oauth_states
         .put(&record("s-x", now + Duration::minutes(10)), now)
@@ -107,7 +99,7 @@ async fn concurrent_takes_let_exactly_one_win(backend: Backend) {
     let Some(db) = test_database(backend).await else {
         return;
     };
-    let s = store(&db).await;
+    let s = db.storage().await;
     let now = Utc::now().trunc_subsecs(6);
     s.oauth_states
         .put(&record("s-race", now + Duration::minutes(10)), now)
@@ -122,7 +114,7 @@ async fn a_state_is_unique(backend: Backend) {
     let Some(db) = test_database(backend).await else {
         return;
     };
-    let s = store(&db).await;
+    let s = db.storage().await;
     let now = Utc::now().trunc_subsecs(6);
     let r = record("s-dup", now + Duration::minutes(10));
     s.oauth_states.put(&r, now).await.expect("put");

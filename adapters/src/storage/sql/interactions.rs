@@ -1,0 +1,156 @@
+//! The `interactions` table: its row, binding its columns, and
+//! `InteractionRepository` on it for both stores (portable statements, only
+//! the pool differs).
+
+use chrono::{DateTime, Utc};
+use nextarget_ports::{Interaction, StoreError, Usage};
+use uuid::Uuid;
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct InteractionRow {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub kind: String,
+    pub model: String,
+    pub prompt: String,
+    pub response: Option<String>,
+    pub status: String,
+    pub error_code: Option<String>,
+    pub latency_ms: i64,
+    pub prompt_tokens: Option<i64>,
+    pub completion_tokens: Option<i64>,
+    pub total_tokens: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+pub(crate) const INTERACTION_COLUMNS: &str = "id, user_id, kind, model, prompt, response, status, \
+     error_code, latency_ms, prompt_tokens, completion_tokens, total_tokens, created_at";
+
+fn unknown(e: String) -> StoreError {
+    StoreError::Unknown(anyhow::anyhow!(e))
+}
+
+fn tokens(value: Option<i64>) -> u32 {
+    value.and_then(|v| u32::try_from(v).ok()).unwrap_or(0)
+}
+
+impl TryFrom<InteractionRow> for Interaction {
+    type Error = StoreError;
+
+    fn try_from(row: InteractionRow) -> Result<Self, Self::Error> {
+        let usage = row.total_tokens.map(|total| Usage {
+            prompt_tokens: tokens(row.prompt_tokens),
+            completion_tokens: tokens(row.completion_tokens),
+            total_tokens: tokens(Some(total)),
+        });
+        Ok(Interaction {
+            id: row.id,
+            user_id: row.user_id,
+            kind: row.kind.parse().map_err(unknown)?,
+            model: row.model,
+            prompt: row.prompt,
+            response: row.response,
+            status: row.status.parse().map_err(unknown)?,
+            error_code: row.error_code,
+            latency_ms: u64::try_from(row.latency_ms).unwrap_or(0),
+            usage,
+            created_at: row.created_at,
+        })
+    }
+}
+
+/// The usage columns of an interaction, as bound parameters.
+pub(crate) fn usage_columns(i: &Interaction) -> [Option<i64>; 3] {
+    match i.usage {
+        Some(u) => [
+            Some(i64::from(u.prompt_tokens)),
+            Some(i64::from(u.completion_tokens)),
+            Some(i64::from(u.total_tokens)),
+        ],
+        None => [None, None, None],
+    }
+}
+
+/// Binds every column of an `Interaction`, in `INTERACTION_COLUMNS` order.
+macro_rules! bind_interaction {
+    ($query:expr, $i:expr) => {{
+        let i = $i;
+        let [prompt_tokens, completion_tokens, total_tokens] =
+            $crate::storage::sql::usage_columns(i);
+        $query
+            .bind(i.id)
+            .bind(i.user_id)
+            .bind(i.kind.as_str())
+            .bind(&i.model)
+            .bind(&i.prompt)
+            .bind(i.response.as_deref())
+            .bind(i.status.as_str())
+            .bind(i.error_code.as_deref())
+            .bind(i64::try_from(i.latency_ms).unwrap_or(i64::MAX))
+            .bind(prompt_tokens)
+            .bind(completion_tokens)
+            .bind(total_tokens)
+            .bind(i.created_at)
+    }};
+}
+
+pub(crate) use bind_interaction;
+
+macro_rules! impl_interaction_repository {
+    ($store:ty) => {
+        const _: () = {
+            use async_trait::async_trait;
+            use nextarget_ports::{Interaction, InteractionRepository, StoreError, UserId};
+            use uuid::Uuid;
+
+            use $crate::storage::sql::{bind_interaction, store_error, InteractionRow, INTERACTION_COLUMNS};
+
+            #[async_trait]
+            impl InteractionRepository for $store {
+                #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "interactions.append"))]
+                async fn append(&self, i: &Interaction) -> Result<(), StoreError> {
+                    let sql = format!(
+                        "INSERT INTO interactions ({INTERACTION_COLUMNS}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                    );
+                    bind_interaction!(sqlx::query(&sql), i)
+                        .execute(self.pool())
+                        .await
+                        .map_err(|e| store_error(e, "interaction"))?;
+                    Ok(())
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "interactions.list"))]
+                async fn list_for_user(
+                    &self,
+                    user_id: UserId,
+                    before: Option<Uuid>,
+                    limit: u32,
+                ) -> Result<Vec<Interaction>, StoreError> {
+                    let sql = match before {
+                        Some(_) => format!(
+                            "SELECT {INTERACTION_COLUMNS} FROM interactions \
+                         WHERE user_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3"
+                        ),
+                        None => format!(
+                            "SELECT {INTERACTION_COLUMNS} FROM interactions \
+                         WHERE user_id = $1 ORDER BY id DESC LIMIT $2"
+                        ),
+                    };
+                    let mut query = sqlx::query_as::<_, InteractionRow>(&sql).bind(user_id);
+                    if let Some(before) = before {
+                        query = query.bind(before);
+                    }
+                    let rows = query
+                        .bind(i64::from(limit))
+                        .fetch_all(self.pool())
+                        .await
+                        .map_err(|e| store_error(e, "interaction"))?;
+                    rows.into_iter().map(Interaction::try_from).collect()
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use impl_interaction_repository;

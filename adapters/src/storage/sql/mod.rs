@@ -1,0 +1,32 @@
+//! What the SQLite and PostgreSQL adapters share, one file per table: its
+//! row shape and the port implemented on it (a macro invoked once per
+//! store: the statements are portable, only the pool differs), plus the
+//! translation of driver errors into `StoreError`.
+
+mod errors;
+mod interactions;
+mod oauth_states;
+mod refresh_tokens;
+mod users;
+
+pub(crate) use errors::store_error;
+pub(crate) use interactions::{
+    bind_interaction, impl_interaction_repository, usage_columns, InteractionRow,
+    INTERACTION_COLUMNS,
+};
+pub(crate) use oauth_states::{impl_oauth_state_store, OAuthStateRow, OAUTH_STATE_COLUMNS};
+pub(crate) use refresh_tokens::{impl_refresh_token_store, RefreshRow, REFRESH_COLUMNS};
+pub(crate) use users::{impl_user_repository, UserRow};
+
+/// Every storage port on `$store`, whose `pool()` is a `sqlx::Pool<$db>`
+/// and which supplies `begin_rotation` (see `refresh_tokens`).
+macro_rules! impl_sql_ports {
+    ($store:ty, $db:ty) => {
+        $crate::storage::sql::impl_user_repository!($store);
+        $crate::storage::sql::impl_interaction_repository!($store);
+        $crate::storage::sql::impl_oauth_state_store!($store);
+        $crate::storage::sql::impl_refresh_token_store!($store, $db);
+    };
+}
+
+pub(crate) use impl_sql_ports;
