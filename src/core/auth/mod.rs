@@ -56,6 +56,3 @@ impl AuthService {
         Self { ports, policy }
     }
 }
-
-#[cfg(test)]
-mod test_support;

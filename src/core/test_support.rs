@@ -1,4 +1,5 @@
-//! Mocks of every port the auth service needs, for its unit tests.
+//! The auth service on mockall mocks of every port it needs, for the unit
+//! tests of `auth` and of `oauth` (whose fixture signs in through it).
 
 use std::sync::Arc;
 
@@ -8,14 +9,14 @@ use nextarget_ports::{
         MockAccessTokenCodec, MockClock, MockPasswordHasher, MockRateLimiter,
         MockRefreshTokenStore, MockUserRepository,
     },
-    AccessClaims, Email, FailureCount, IssuedAccessToken, PasswordHash, Provider, User,
+    AccessClaims, Email, FailureCount, IssuedAccessToken, PasswordHash, Provider, User, UserId,
 };
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use super::{AuthPolicy, AuthPorts, AuthService};
+use crate::auth::{AuthPolicy, AuthPorts, AuthService};
 
-pub(super) struct Fixture {
+pub(crate) struct AuthFixture {
     pub now: DateTime<Utc>,
     pub users: MockUserRepository,
     pub refresh_tokens: MockRefreshTokenStore,
@@ -24,7 +25,7 @@ pub(super) struct Fixture {
     pub limiter: MockRateLimiter,
 }
 
-impl Fixture {
+impl AuthFixture {
     pub fn new() -> Self {
         Self {
             now: Utc
@@ -73,47 +74,58 @@ impl Fixture {
         self.access_tokens
             .expect_issue()
             .times(1)
-            .returning(|user_id, now| {
-                Ok(IssuedAccessToken {
-                    token: "access".into(),
-                    expires_in_secs: 900,
-                    claims: AccessClaims {
-                        user_id,
-                        token_id: Uuid::now_v7(),
-                        issued_at: now,
-                        expires_at: now,
-                    },
-                })
-            });
+            .returning(issued_access_token);
+    }
+
+    /// The mocks as ports, with a clock stopped at `now`.
+    pub fn ports(self) -> AuthPorts {
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(self.now);
+        AuthPorts {
+            users: Arc::new(self.users),
+            refresh_tokens: Arc::new(self.refresh_tokens),
+            hasher: Arc::new(self.hasher),
+            access_tokens: Arc::new(self.access_tokens),
+            clock: Arc::new(clock),
+            limiter: Arc::new(self.limiter),
+        }
     }
 
     pub fn service(self) -> AuthService {
-        let mut clock = MockClock::new();
-        let now = self.now;
-        clock.expect_now().return_const(now);
-        AuthService::new(
-            AuthPorts {
-                users: Arc::new(self.users),
-                refresh_tokens: Arc::new(self.refresh_tokens),
-                hasher: Arc::new(self.hasher),
-                access_tokens: Arc::new(self.access_tokens),
-                clock: Arc::new(clock),
-                limiter: Arc::new(self.limiter),
-            },
-            AuthPolicy {
-                refresh_token_ttl_secs: 3600,
-                max_failed_logins: 5,
-                refresh_reuse_grace_secs: 5,
-            },
-        )
+        AuthService::new(self.ports(), policy())
     }
 }
 
-pub(super) fn secret(s: &str) -> SecretString {
+pub(crate) fn policy() -> AuthPolicy {
+    AuthPolicy {
+        refresh_token_ttl_secs: 3600,
+        max_failed_logins: 5,
+        refresh_reuse_grace_secs: 5,
+    }
+}
+
+/// What the access-token codec answers: a token for `user_id` at `now`.
+pub(crate) fn issued_access_token(
+    user_id: UserId,
+    now: DateTime<Utc>,
+) -> anyhow::Result<IssuedAccessToken> {
+    Ok(IssuedAccessToken {
+        token: "access".into(),
+        expires_in_secs: 900,
+        claims: AccessClaims {
+            user_id,
+            token_id: Uuid::now_v7(),
+            issued_at: now,
+            expires_at: now,
+        },
+    })
+}
+
+pub(crate) fn secret(s: &str) -> SecretString {
     SecretString::from(s.to_owned())
 }
 
-pub(super) fn local_user(email: &str) -> User {
+pub(crate) fn local_user(email: &str) -> User {
     User {
         id: Uuid::now_v7(),
         email: Email::parse(email).expect("valid email"),
