@@ -5,8 +5,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::{io::AsyncReadExt, io::AsyncWriteExt, net::TcpListener};
 
-use crate::common::history;
-use crate::common::{problem, spawn_app, spawn_app_with, Backend};
+use crate::common::{history, problem, spawn_app, spawn_app_on_mistral, Backend};
 use crate::on_every_backend;
 
 on_every_backend!(
@@ -78,14 +77,7 @@ async fn deleting_the_user_deletes_the_history(backend: Backend) {
     app.post_json_with_token("/ai/completions", &token, &json!({"prompt": "hello"}))
         .await;
     assert_eq!(history(&app, &token).await.len(), 1);
-    let deleted = app
-        .client
-        .delete(app.url("/users/me"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("delete");
-    assert_eq!(deleted.status(), 204);
+    assert_eq!(app.delete_me(&token).await.status(), 204);
     let count = app.count("SELECT COUNT(*) FROM interactions").await;
     assert_eq!(count, 0);
 }
@@ -139,18 +131,10 @@ async fn hanging_provider() -> String {
 #[tokio::test]
 async fn a_client_that_goes_away_leaves_a_cancelled_row_with_the_partial_answer() {
     let provider = hanging_provider().await;
-    let app = spawn_app_with(
-        Backend::Sqlite,
-        &[
-            ("llm.provider", "mistral"),
-            ("llm.base_url", &provider),
-            ("llm.api_key", "k"),
-            ("llm.timeout_secs", "30"),
-        ],
-    )
-    .await
-    .expect("app");
-    let token = app.new_user_token().await;
+    let (app, token) =
+        spawn_app_on_mistral(Backend::Sqlite, &provider, &[("llm.timeout_secs", "30")])
+            .await
+            .expect("app");
     let mut resp = app
         .post_json_with_token(
             "/ai/completions",

@@ -7,7 +7,7 @@ use wiremock::{
     Mock, MockServer, ResponseTemplate,
 };
 
-use crate::common::{history, problem, spawn_app_with, Backend, TestApp};
+use crate::common::{history, problem, spawn_app_on_mistral, Backend, TestApp};
 use crate::on_every_backend;
 
 async fn mistral_app(
@@ -21,18 +21,8 @@ async fn mistral_app(
         .respond_with(upstream)
         .mount(&mock)
         .await;
-    let uri = mock.uri();
-    let app = spawn_app_with(
-        backend,
-        &[
-            ("llm.provider", "mistral"),
-            ("llm.base_url", &uri),
-            ("llm.api_key", "test-key"),
-            ("llm.timeout_secs", "1"),
-        ],
-    )
-    .await?;
-    let token = app.new_user_token().await;
+    let (app, token) =
+        spawn_app_on_mistral(backend, &mock.uri(), &[("llm.timeout_secs", "1")]).await?;
     Some((app, mock, token))
 }
 
@@ -178,17 +168,9 @@ async fn a_reply_slower_than_the_timeout_is_a_504() {
 
 #[tokio::test]
 async fn an_unreachable_provider_is_a_503() {
-    let app = spawn_app_with(
-        Backend::Sqlite,
-        &[
-            ("llm.provider", "mistral"),
-            ("llm.base_url", "http://127.0.0.1:1"),
-            ("llm.api_key", "k"),
-        ],
-    )
-    .await
-    .expect("app");
-    let token = app.new_user_token().await;
+    let (app, token) = spawn_app_on_mistral(Backend::Sqlite, "http://127.0.0.1:1", &[])
+        .await
+        .expect("app");
     problem(
         ask(&app, &token, json!({"prompt": "hello"})).await,
         503,

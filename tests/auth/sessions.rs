@@ -159,14 +159,7 @@ async fn deleting_the_account_kills_its_refresh_tokens(backend: Backend) {
     let session = app.signed_up_user().await;
     let access = session["access_token"].as_str().expect("access");
     let refresh = session["refresh_token"].as_str().expect("refresh");
-    let deleted = app
-        .client
-        .delete(app.url("/users/me"))
-        .bearer_auth(access)
-        .send()
-        .await
-        .expect("delete");
-    assert_eq!(deleted.status(), 204);
+    assert_eq!(app.delete_me(access).await.status(), 204);
     problem(app.refresh(refresh).await, 401, "invalid_refresh_token").await;
     problem(
         app.get_with_token("/users/me", access).await,

@@ -30,28 +30,14 @@ async fn deleting_me_kills_my_tokens_at_once(backend: Backend) {
     };
     let session = app.signed_up_user().await;
     let token = session["access_token"].as_str().expect("token");
-    let deleted = app
-        .client
-        .delete(app.url("/users/me"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("delete");
-    assert_eq!(deleted.status(), 204);
+    assert_eq!(app.delete_me(token).await.status(), 204);
     problem(
         app.get_with_token("/users/me", token).await,
         401,
         "unauthorized",
     )
     .await;
-    let again = app
-        .client
-        .delete(app.url("/users/me"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("delete");
-    problem(again, 401, "unauthorized").await;
+    problem(app.delete_me(token).await, 401, "unauthorized").await;
     // The email is free again.
     let email = session["user"]["email"].as_str().expect("email");
     assert_eq!(

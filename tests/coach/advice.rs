@@ -7,8 +7,9 @@ use wiremock::{
     Mock, MockServer, ResponseTemplate,
 };
 
-use crate::common::history;
-use crate::common::{problem, spawn_app, spawn_app_with, Backend, TestApp};
+use crate::common::{
+    history, problem, spawn_app, spawn_app_on_mistral, spawn_app_with, Backend, TestApp,
+};
 use crate::on_every_backend;
 
 on_every_backend!(the_fake_llm_gives_scored_advice_stored_as_coach);
@@ -66,19 +67,10 @@ async fn mistral_coach(replies: Vec<ResponseTemplate>) -> (TestApp, MockServer, 
             .mount(&mock)
             .await;
     }
-    let uri = mock.uri();
-    let app = spawn_app_with(
-        Backend::Sqlite,
-        &[
-            ("llm.provider", "mistral"),
-            ("llm.base_url", &uri),
-            ("llm.api_key", "k"),
-            ("llm.timeout_secs", "2"),
-        ],
-    )
-    .await
-    .expect("app");
-    let token = app.new_user_token().await;
+    let (app, token) =
+        spawn_app_on_mistral(Backend::Sqlite, &mock.uri(), &[("llm.timeout_secs", "2")])
+            .await
+            .expect("app");
     (app, mock, token)
 }
 

@@ -41,6 +41,24 @@ pub async fn spawn_app_with_clock(backend: Backend, overrides: &[(&str, &str)]) 
     Some(spawn_instance(&db, overrides, Some(ManualClock::starting_now())).await)
 }
 
+/// A server whose LLM is Mistral at `base_url` (API key `test-key`), with
+/// `overrides`, and the access token of a user signed up on it.
+pub async fn spawn_app_on_mistral(
+    backend: Backend,
+    base_url: &str,
+    overrides: &[(&str, &str)],
+) -> Option<(TestApp, String)> {
+    let mut all = vec![
+        ("llm.provider", "mistral"),
+        ("llm.base_url", base_url),
+        ("llm.api_key", "test-key"),
+    ];
+    all.extend_from_slice(overrides);
+    let app = spawn_app_with(backend, &all).await?;
+    let token = app.new_user_token().await;
+    Some((app, token))
+}
+
 /// A server on `db` (which another instance may already use), with
 /// `clock` when given.
 pub async fn spawn_instance(
@@ -86,6 +104,31 @@ pub async fn spawn_instance(
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The OpenAPI document the server serves.
+    pub async fn spec(&self) -> Value {
+        let resp = self.get("/openapi.json").await;
+        assert_eq!(resp.status(), 200);
+        resp.json().await.expect("json spec")
+    }
+
+    /// `DELETE /users/me` as the holder of `token`.
+    pub async fn delete_me(&self, token: &str) -> Response {
+        self.client
+            .delete(self.url("/users/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
@@ -152,25 +195,21 @@ impl TestApp {
 
     /// Runs a `SELECT COUNT(*) ...` on the app's own database.
     pub async fn count(&self, sql: &str) -> i64 {
-        if self.db.url.starts_with("sqlite:") {
-            let pool = sqlx::SqlitePool::connect(&self.db.url)
-                .await
-                .expect("sqlite");
-            sqlx::query_scalar(sql)
-                .fetch_one(&pool)
-                .await
-                .expect("count")
-        } else {
-            let pool = sqlx::PgPool::connect(&self.db.url).await.expect("postgres");
-            sqlx::query_scalar(sql)
-                .fetch_one(&pool)
-                .await
-                .expect("count")
-        }
+        self.column(sql).await[0]
     }
 
     /// Runs a `SELECT` of one text column on the app's own database.
     pub async fn strings(&self, sql: &str) -> Vec<String> {
+        self.column(sql).await
+    }
+
+    /// Runs a `SELECT` of one column on the app's own database.
+    async fn column<T>(&self, sql: &str) -> Vec<T>
+    where
+        T: Send + Unpin,
+        T: sqlx::Type<sqlx::Sqlite> + for<'r> sqlx::Decode<'r, sqlx::Sqlite>,
+        T: sqlx::Type<sqlx::Postgres> + for<'r> sqlx::Decode<'r, sqlx::Postgres>,
+    {
         if self.db.url.starts_with("sqlite:") {
             let pool = sqlx::SqlitePool::connect(&self.db.url)
                 .await

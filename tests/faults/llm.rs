@@ -13,8 +13,7 @@ use tokio::{
 };
 use wiremock::{matchers::method, Mock, MockServer, ResponseTemplate};
 
-use crate::common::history;
-use crate::common::{problem, spawn_app_with, Backend, TestApp};
+use crate::common::{history, problem, spawn_app_on_mistral, Backend, TestApp};
 use crate::support::{health_latency, timed};
 
 /// How the fake provider treats each connection.
@@ -64,20 +63,13 @@ async fn serve(mut socket: TcpStream, mode: Hostile) {
 }
 
 async fn app_on(base_url: &str) -> (TestApp, String) {
-    let app = spawn_app_with(
-        Backend::Sqlite,
-        &[
-            ("llm.provider", "mistral"),
-            ("llm.base_url", base_url),
-            ("llm.api_key", "test-key"),
-            ("llm.timeout_secs", "1"),
-            ("rate_limit.ai_requests_per_minute", "1000"),
-        ],
-    )
-    .await
-    .expect("sqlite always runs");
-    let token = app.new_user_token().await;
-    (app, token)
+    let overrides = [
+        ("llm.timeout_secs", "1"),
+        ("rate_limit.ai_requests_per_minute", "1000"),
+    ];
+    spawn_app_on_mistral(Backend::Sqlite, base_url, &overrides)
+        .await
+        .expect("sqlite always runs")
 }
 
 /// Fires `n` completions at once; meanwhile checks that `/health` answers

@@ -61,12 +61,7 @@ pub async fn health_latency(app: &TestApp) -> Duration {
 
 /// `GET /ready`: its status and body.
 pub async fn ready(app: &TestApp) -> (u16, serde_json::Value) {
-    let resp = app
-        .client
-        .get(app.url("/ready"))
-        .send()
-        .await
-        .expect("ready");
+    let resp = app.get("/ready").await;
     let status = resp.status().as_u16();
     (status, resp.json().await.expect("ready body"))
 }

@@ -150,12 +150,7 @@ impl Started {
 }
 
 pub async fn start(app: &TestApp, provider: &str) -> Started {
-    let resp = app
-        .client
-        .get(app.url(&format!("/auth/{provider}/start")))
-        .send()
-        .await
-        .expect("request");
+    let resp = app.get(&format!("/auth/{provider}/start")).await;
     assert_eq!(resp.status(), 302, "start answers a redirect");
     let location = resp.headers()["location"]
         .to_str()

@@ -2,11 +2,12 @@
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use jsonwebtoken::{encode, EncodingKey, Header};
+use reqwest::Response;
 use serde_json::{json, Value};
 
-use crate::common::{problem, spawn_app, spawn_app_with, Backend, TEST_JWT_SECRET};
+use crate::common::{problem, spawn_app, spawn_app_with, Backend, TestApp, TEST_JWT_SECRET};
 
-async fn app() -> crate::common::TestApp {
+async fn app() -> TestApp {
     spawn_app(Backend::Sqlite)
         .await
         .expect("sqlite always runs")
@@ -70,25 +71,9 @@ async fn a_body_over_the_limit_is_413_declared_or_chunked() {
     .await;
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
         (0..8).map(|_| Ok(vec![b' '; 512])).collect();
-    let resp = app
-        .client
-        .post(app.url("/auth/login"))
-        .header("content-type", "application/json")
-        .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
-        .send()
-        .await
-        .expect("request");
-    problem(resp, 413, "payload_too_large").await;
+    problem(login_chunked(&app, chunks).await, 413, "payload_too_large").await;
     // Bodiless requests are untouched by the limit.
-    assert_eq!(
-        app.client
-            .get(app.url("/health"))
-            .send()
-            .await
-            .expect("health")
-            .status(),
-        200
-    );
+    assert_eq!(app.get("/health").await.status(), 200);
 }
 
 #[tokio::test]
@@ -98,15 +83,23 @@ async fn a_chunked_body_under_the_limit_still_works() {
         serde_json::to_vec(&json!({"email": "x@example.com", "password": "y"})).expect("json");
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
         body.chunks(7).map(|c| Ok(c.to_vec())).collect();
-    let resp = app
-        .client
+    problem(
+        login_chunked(&app, chunks).await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+}
+
+/// `POST /auth/login` with a chunked body (no content-length) of `chunks`.
+async fn login_chunked(app: &TestApp, chunks: Vec<Result<Vec<u8>, std::io::Error>>) -> Response {
+    app.client
         .post(app.url("/auth/login"))
         .header("content-type", "application/json")
         .body(reqwest::Body::wrap_stream(futures::stream::iter(chunks)))
         .send()
         .await
-        .expect("request");
-    problem(resp, 401, "invalid_credentials").await;
+        .expect("request")
 }
 
 fn sign(claims: &Value, secret: &str) -> String {
@@ -175,16 +168,7 @@ async fn bad_expired_tampered_and_unsigned_tokens_are_401() {
 #[tokio::test]
 async fn unknown_routes_and_methods_are_problems_too() {
     let app = app().await;
-    problem(
-        app.client
-            .get(app.url("/nope"))
-            .send()
-            .await
-            .expect("request"),
-        404,
-        "not_found",
-    )
-    .await;
+    problem(app.get("/nope").await, 404, "not_found").await;
     let resp = app
         .client
         .put(app.url("/users/me"))
@@ -217,20 +201,20 @@ async fn a_wrong_content_type_is_a_client_error() {
 #[tokio::test]
 async fn every_response_carries_a_request_id_and_a_sane_one_is_echoed() {
     let app = app().await;
+    assert_eq!(request_id_of_health(&app, "abc-123").await, "abc-123");
+    let bad = "bad id\twith spaces";
+    assert_ne!(request_id_of_health(&app, bad).await, bad);
+}
+
+/// The `x-request-id` answered to a `GET /health` that sent `id`.
+async fn request_id_of_health(app: &TestApp, id: &str) -> String {
     let resp = app
         .client
         .get(app.url("/health"))
-        .header("x-request-id", "abc-123")
+        .header("x-request-id", id)
         .send()
         .await
         .expect("health");
-    assert_eq!(resp.headers()["x-request-id"], "abc-123");
-    let resp = app
-        .client
-        .get(app.url("/health"))
-        .header("x-request-id", "bad id\twith spaces")
-        .send()
-        .await
-        .expect("health");
-    assert_ne!(resp.headers()["x-request-id"], "bad id\twith spaces");
+    let answered = resp.headers()["x-request-id"].to_str().expect("ascii");
+    answered.to_owned()
 }

@@ -4,14 +4,7 @@ use crate::common::{spawn_app, Backend};
 
 async fn spec() -> Value {
     let app = spawn_app(Backend::Sqlite).await.expect("app");
-    let resp = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .expect("spec");
-    assert_eq!(resp.status(), 200);
-    resp.json().await.expect("json spec")
+    app.spec().await
 }
 
 fn statuses(spec: &Value, path: &str, method: &str) -> Vec<String> {

@@ -23,12 +23,7 @@ fn assert_series(text: &str, name: &str, labels: &[&str]) {
 }
 
 async fn scrape(app: &TestApp) -> String {
-    let resp = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .expect("scrape");
+    let resp = app.get("/metrics").await;
     assert_eq!(resp.status(), 200);
     let content_type = resp.headers()["content-type"].to_str().unwrap_or_default();
     assert!(content_type.starts_with("text/plain"), "{content_type}");

@@ -1,20 +1,9 @@
 //! What schemathesis (scripts/schemathesis.sh) found, pinned down as tests
 //! that run with `cargo test`.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::common::{problem, spawn_app, spawn_app_with, Backend};
-
-async fn spec(app: &crate::common::TestApp) -> Value {
-    app.client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .expect("spec")
-        .json()
-        .await
-        .expect("json")
-}
 
 #[tokio::test]
 async fn a_405_lists_the_allowed_methods() {
@@ -46,7 +35,7 @@ async fn a_body_without_json_content_type_is_a_documented_415() {
         .await
         .expect("post");
     problem(resp, 415, "unsupported_media_type").await;
-    let spec = spec(&app).await;
+    let spec = app.spec().await;
     for path in [
         "/auth/login",
         "/auth/register",
@@ -72,7 +61,7 @@ async fn the_served_spec_states_the_configured_models_and_prompt_limit() {
     )
     .await
     .expect("app");
-    let spec = spec(&app).await;
+    let spec = app.spec().await;
     let props = &spec["components"]["schemas"]["CompletionRequestBody"]["properties"];
     assert_eq!(props["model"]["enum"], json!(["m-1", "m-2", null]));
     assert_eq!(props["prompt"]["maxLength"], json!(300));
