@@ -3,10 +3,10 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tokio::{io::AsyncReadExt, io::AsyncWriteExt, net::TcpListener};
 
 use crate::common::{history, problem, spawn_app, spawn_app_on_mistral, Backend};
 use crate::on_every_backend;
+use crate::support::hanging_provider;
 
 on_every_backend!(
     history_is_paged_newest_first_and_private,
@@ -107,25 +107,6 @@ async fn bad_limits_and_cursors_are_validation_errors() {
         "bad_request",
     )
     .await;
-}
-
-/// A provider that sends one delta and then hangs.
-async fn hanging_provider() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let address = format!("http://{}", listener.local_addr().expect("addr"));
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = vec![0u8; 65536];
-                let _ = socket.read(&mut buf).await;
-                let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
-                let delta = "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"partial\"}}]}\n\n";
-                let _ = socket.write_all(format!("{head}{delta}").as_bytes()).await;
-                tokio::time::sleep(Duration::from_secs(60)).await;
-            });
-        }
-    });
-    address
 }
 
 #[tokio::test]

@@ -2,42 +2,11 @@
 //! each upstream outcome gets its contract status and a history row.
 
 use serde_json::{json, Value};
-use wiremock::{
-    matchers::{header, method, path},
-    Mock, MockServer, ResponseTemplate,
-};
+use wiremock::ResponseTemplate;
 
-use crate::common::{history, problem, spawn_app_on_mistral, Backend, TestApp};
+use crate::common::{history, problem, spawn_app_on_mistral, Backend};
 use crate::on_every_backend;
-
-async fn mistral_app(
-    backend: Backend,
-    upstream: ResponseTemplate,
-) -> Option<(TestApp, MockServer, String)> {
-    let mock = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .and(header("authorization", "Bearer test-key"))
-        .respond_with(upstream)
-        .mount(&mock)
-        .await;
-    let (app, token) =
-        spawn_app_on_mistral(backend, &mock.uri(), &[("llm.timeout_secs", "1")]).await?;
-    Some((app, mock, token))
-}
-
-fn completion(content: &str) -> Value {
-    json!({
-        "id": "cmpl-1", "object": "chat.completion", "model": "mistral-small-latest",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 7, "completion_tokens": 5, "total_tokens": 12}
-    })
-}
-
-async fn ask(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
-    app.post_json_with_token("/ai/completions", token, &body)
-        .await
-}
+use crate::support::{ask, completion, mistral_app};
 
 on_every_backend!(
     a_completion_is_answered_and_in_history_at_once,
