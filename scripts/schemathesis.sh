@@ -41,10 +41,10 @@ fi
 
 # A fresh SQLite database, the fake LLM, any free port. The AI budget and
 # the failed-login threshold are raised so that 429s (documented, and tested
-# in tests/api) do not crowd out every other answer of the run. Google and
-# Facebook are configured (their endpoints pointing at a closed local port,
-# never reached by a fuzzer, which cannot forge a `state` or a signed
-# id_token) so that /start answers its 302, not the 503 of a server
+# in tests/ai and tests/auth) do not crowd out every other answer of the run.
+# Google and Facebook are configured (their endpoints pointing at a closed
+# local port, never reached by a fuzzer, which cannot forge a `state` or a
+# signed id_token) so that /start answers its 302, not the 503 of a server
 # without them.
 NOWHERE=http://127.0.0.1:9
 # Created here: the server's redirections happen in the child, maybe later.

@@ -8,3 +8,6 @@ pub mod coach;
 pub mod health;
 pub mod oauth;
 pub mod validation;
+
+#[cfg(test)]
+mod test_support;

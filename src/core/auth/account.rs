@@ -58,12 +58,12 @@ mod tests {
     use nextarget_ports::{AccessClaims, TokenError};
     use uuid::Uuid;
 
-    use super::super::test_support::{local_user, Fixture};
     use super::*;
+    use crate::test_support::{local_user, AuthFixture};
 
     #[tokio::test]
     async fn a_valid_token_of_a_deleted_user_is_refused() {
-        let mut fx = Fixture::new();
+        let mut fx = AuthFixture::new();
         let now = fx.now;
         fx.access_tokens.expect_verify().returning(move |_, _| {
             Ok(AccessClaims {
@@ -80,7 +80,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_expired_token_is_refused_without_a_lookup() {
-        let mut fx = Fixture::new();
+        let mut fx = AuthFixture::new();
         fx.access_tokens
             .expect_verify()
             .returning(|_, _| Err(TokenError::Expired));
@@ -91,7 +91,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_valid_token_yields_its_user() {
-        let mut fx = Fixture::new();
+        let mut fx = AuthFixture::new();
         let user = local_user("alice@example.com");
         let id = user.id;
         let now = fx.now;
@@ -114,7 +114,7 @@ mod tests {
 
     #[tokio::test]
     async fn deleting_an_account_revokes_its_refresh_tokens_first() {
-        let mut fx = Fixture::new();
+        let mut fx = AuthFixture::new();
         let id = Uuid::now_v7();
         let mut seq = mockall::Sequence::new();
         fx.refresh_tokens

@@ -72,12 +72,12 @@ impl AuthService {
 mod tests {
     use nextarget_ports::FailureCount;
 
-    use super::super::test_support::{local_user, secret, Fixture};
     use super::*;
+    use crate::test_support::{local_user, secret, AuthFixture};
 
     #[tokio::test]
     async fn the_right_password_opens_a_session() {
-        let mut fx = Fixture::new();
+        let mut fx = AuthFixture::new();
         fx.no_failures_recorded();
         fx.limiter
             .expect_clear_failures()
@@ -102,7 +102,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_unknown_email_still_pays_for_a_dummy_verification() {
-        let mut fx = Fixture::new();
+        let mut fx = AuthFixture::new();
         fx.no_failures_recorded();
         fx.failures_recorded(1);
         fx.users.expect_find_by_email().returning(|_, _| Ok(None));
@@ -124,7 +124,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_wrong_password_is_the_same_error_as_an_unknown_email() {
-        let mut fx = Fixture::new();
+        let mut fx = AuthFixture::new();
         fx.no_failures_recorded();
         fx.failures_recorded(1);
         fx.users
@@ -144,7 +144,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_locked_account_is_refused_before_the_password_is_checked() {
-        let mut fx = Fixture::new();
+        let mut fx = AuthFixture::new();
         let now = fx.now;
         let locked = account_key("alice@example.com");
         fx.limiter.expect_failures().returning(move |key, _| {
@@ -177,7 +177,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failure_counts_against_the_account_and_the_ip() {
-        let mut fx = Fixture::new();
+        let mut fx = AuthFixture::new();
         fx.no_failures_recorded();
         fx.users.expect_find_by_email().returning(|_, _| Ok(None));
         fx.hasher.expect_verify().returning(|_, _| Ok(false));

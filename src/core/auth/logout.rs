@@ -40,10 +40,10 @@ mod tests {
     use nextarget_ports::RefreshTokenRecord;
     use uuid::Uuid;
 
-    use super::super::test_support::{secret, Fixture};
     use super::*;
+    use crate::test_support::{secret, AuthFixture};
 
-    fn record(fx: &Fixture) -> RefreshTokenRecord {
+    fn record(fx: &AuthFixture) -> RefreshTokenRecord {
         RefreshTokenRecord {
             id: Uuid::now_v7(),
             user_id: Uuid::now_v7(),
@@ -58,7 +58,7 @@ mod tests {
 
     #[tokio::test]
     async fn logging_out_revokes_the_family_of_the_token() {
-        let mut fx = Fixture::new();
+        let mut fx = AuthFixture::new();
         let rec = record(&fx);
         let family = rec.family_id;
         let expected_hash = refresh_token::hash("tok");
@@ -80,7 +80,7 @@ mod tests {
     #[tokio::test]
     async fn unknown_revoked_and_expired_tokens_are_invalid() {
         for state in ["unknown", "revoked", "expired"] {
-            let mut fx = Fixture::new();
+            let mut fx = AuthFixture::new();
             let mut rec = record(&fx);
             match state {
                 "revoked" => rec.revoked_at = Some(fx.now),

@@ -60,6 +60,3 @@ impl AuthService {
         Self { ports, policy }
     }
 }
-
-#[cfg(test)]
-mod test_support;

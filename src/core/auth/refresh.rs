@@ -77,8 +77,8 @@ impl AuthService {
 mod tests {
     use nextarget_ports::{FailureCount, Rotation};
 
-    use super::super::test_support::{local_user, secret, Fixture};
     use super::*;
+    use crate::test_support::{local_user, secret, AuthFixture};
 
     fn rotation(user_id: Uuid, kind: RotationKind) -> Rotation {
         Rotation {
@@ -90,7 +90,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_live_token_is_rotated_into_a_new_session() {
-        let mut fx = Fixture::new();
+        let mut fx = AuthFixture::new();
         fx.no_failures_recorded();
         let user = local_user("alice@example.com");
         let id = user.id;
@@ -123,7 +123,7 @@ mod tests {
     #[tokio::test]
     async fn invalid_and_reused_tokens_are_refused_and_counted_per_ip() {
         for (outcome, reused) in [(RotateError::Invalid, false), (RotateError::Reused, true)] {
-            let mut fx = Fixture::new();
+            let mut fx = AuthFixture::new();
             fx.no_failures_recorded();
             fx.limiter
                 .expect_record_failure()
@@ -160,7 +160,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_locked_ip_is_refused_before_the_store_is_asked() {
-        let mut fx = Fixture::new();
+        let mut fx = AuthFixture::new();
         let now = fx.now;
         fx.limiter.expect_failures().returning(move |_, _| {
             Ok(FailureCount {

@@ -84,12 +84,12 @@ impl AuthService {
 mod tests {
     use nextarget_ports::{PasswordHash, StoreError};
 
-    use super::super::test_support::{secret, Fixture};
     use super::*;
+    use crate::test_support::{secret, AuthFixture};
 
     #[tokio::test]
     async fn a_new_email_gets_an_account_and_a_session() {
-        let mut fx = Fixture::new();
+        let mut fx = AuthFixture::new();
         fx.users.expect_find_by_email().returning(|_, _| Ok(None));
         fx.hasher
             .expect_hash()
@@ -112,7 +112,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_bad_field_is_reported_at_once() {
-        let fx = Fixture::new();
+        let fx = AuthFixture::new();
         let err = fx
             .service()
             .register_local(Some("not-an-email"), Some(&secret("short")))
@@ -127,7 +127,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_race_lost_at_the_unique_index_is_email_taken() {
-        let mut fx = Fixture::new();
+        let mut fx = AuthFixture::new();
         fx.users.expect_find_by_email().returning(|_, _| Ok(None));
         fx.hasher
             .expect_hash()

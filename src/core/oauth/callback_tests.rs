@@ -41,8 +41,12 @@ async fn a_good_callback_creates_the_user_once_and_opens_a_session() {
         .expect_exchange_code()
         .withf(|code, verifier, nonce| code == "c0de" && verifier.len() == 43 && nonce == "nonce-1")
         .returning(|_, _, _| Ok(identity("sub-1", Some("Gina@Example.com"))));
-    fx.users.expect_find_by_subject().returning(|_, _| Ok(None));
-    fx.users
+    fx.auth
+        .users
+        .expect_find_by_subject()
+        .returning(|_, _| Ok(None));
+    fx.auth
+        .users
         .expect_create()
         .withf(|u| u.email.as_str() == "gina@example.com" && u.provider == Provider::Google)
         .returning(|u| Ok(u.clone().into()));
@@ -100,7 +104,7 @@ async fn a_rejected_token_creates_no_user() {
     fx.google
         .expect_exchange_code()
         .returning(|_, _, _| Err(OAuthError::InvalidToken("bad aud".into())));
-    fx.users.expect_create().never();
+    fx.auth.users.expect_create().never();
     let err = fx
         .service()
         .callback(Provider::Google, params("c0de", "state-1"))
@@ -118,8 +122,12 @@ async fn an_email_owned_by_another_account_of_the_provider_is_email_taken() {
     fx.google
         .expect_verify_native_token()
         .returning(|_| Ok(identity("sub-2", Some("gina@example.com"))));
-    fx.users.expect_find_by_subject().returning(|_, _| Ok(None));
-    fx.users
+    fx.auth
+        .users
+        .expect_find_by_subject()
+        .returning(|_, _| Ok(None));
+    fx.auth
+        .users
         .expect_create()
         .returning(|_| Err(StoreError::Duplicate("users_email_provider")));
     let err = fx
@@ -136,10 +144,11 @@ async fn a_known_google_subject_signs_in_without_a_new_account() {
     fx.google
         .expect_verify_native_token()
         .returning(|_| Ok(identity("sub-3", None)));
-    fx.users
+    fx.auth
+        .users
         .expect_find_by_subject()
         .returning(|_, sub| Ok(Some(google_user(sub))));
-    fx.users.expect_create().never();
+    fx.auth.users.expect_create().never();
     let (_, created) = fx
         .service()
         .sign_in_with_google_token(Some("token"))

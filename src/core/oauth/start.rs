@@ -44,7 +44,7 @@ mod tests {
     #[tokio::test]
     async fn start_stores_a_ten_minute_state_and_sends_its_challenge() {
         let mut fx = Fixture::new();
-        let now = fx.now;
+        let now = fx.auth.now;
         fx.states
             .expect_put()
             .withf(move |r, _| {

@@ -1,0 +1,137 @@
+//! The auth service on mockall mocks of every port it needs, for the unit
+//! tests of `auth` and of `oauth` (whose fixture signs in through it).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use nextarget_ports::{
+    mocks::{
+        MockAccessTokenCodec, MockClock, MockPasswordHasher, MockRateLimiter,
+        MockRefreshTokenStore, MockUserRepository,
+    },
+    AccessClaims, Email, FailureCount, IssuedAccessToken, PasswordHash, Provider, User, UserId,
+};
+use secrecy::SecretString;
+use uuid::Uuid;
+
+use crate::auth::{AuthPolicy, AuthPorts, AuthService};
+
+pub(crate) struct AuthFixture {
+    pub now: DateTime<Utc>,
+    pub users: MockUserRepository,
+    pub refresh_tokens: MockRefreshTokenStore,
+    pub hasher: MockPasswordHasher,
+    pub access_tokens: MockAccessTokenCodec,
+    pub limiter: MockRateLimiter,
+}
+
+impl AuthFixture {
+    pub fn new() -> Self {
+        Self {
+            now: Utc
+                .with_ymd_and_hms(2026, 11, 25, 12, 0, 0)
+                .single()
+                .expect("valid date"),
+            users: MockUserRepository::new(),
+            refresh_tokens: MockRefreshTokenStore::new(),
+            hasher: MockPasswordHasher::new(),
+            access_tokens: MockAccessTokenCodec::new(),
+            limiter: MockRateLimiter::new(),
+        }
+    }
+
+    /// Expects one access token and one refresh token to be issued.
+    pub fn expect_session_issued(&mut self) {
+        self.expect_access_token_issued();
+        self.refresh_tokens
+            .expect_insert()
+            .times(1)
+            .returning(|_| Ok(()));
+    }
+
+    /// No key has any failure recorded.
+    pub fn no_failures_recorded(&mut self) {
+        self.limiter
+            .expect_failures()
+            .returning(|_, _| Ok(FailureCount::default()));
+    }
+
+    /// Expects `keys` failures to be recorded (one per limiter key).
+    pub fn failures_recorded(&mut self, keys: usize) {
+        self.limiter
+            .expect_record_failure()
+            .times(keys)
+            .returning(|_, _, now| {
+                Ok(FailureCount {
+                    count: 1,
+                    last_failure_at: Some(now),
+                })
+            });
+    }
+
+    /// Expects one access token to be issued.
+    pub fn expect_access_token_issued(&mut self) {
+        self.access_tokens
+            .expect_issue()
+            .times(1)
+            .returning(issued_access_token);
+    }
+
+    /// The mocks as ports, with a clock stopped at `now`.
+    pub fn ports(self) -> AuthPorts {
+        let mut clock = MockClock::new();
+        clock.expect_now().return_const(self.now);
+        AuthPorts {
+            users: Arc::new(self.users),
+            refresh_tokens: Arc::new(self.refresh_tokens),
+            hasher: Arc::new(self.hasher),
+            access_tokens: Arc::new(self.access_tokens),
+            clock: Arc::new(clock),
+            limiter: Arc::new(self.limiter),
+        }
+    }
+
+    pub fn service(self) -> AuthService {
+        AuthService::new(self.ports(), policy())
+    }
+}
+
+pub(crate) fn policy() -> AuthPolicy {
+    AuthPolicy {
+        refresh_token_ttl_secs: 3600,
+        max_failed_logins: 5,
+        refresh_reuse_grace_secs: 5,
+    }
+}
+
+/// What the access-token codec answers: a token for `user_id` at `now`.
+pub(crate) fn issued_access_token(
+    user_id: UserId,
+    now: DateTime<Utc>,
+) -> anyhow::Result<IssuedAccessToken> {
+    Ok(IssuedAccessToken {
+        token: "access".into(),
+        expires_in_secs: 900,
+        claims: AccessClaims {
+            user_id,
+            token_id: Uuid::now_v7(),
+            issued_at: now,
+            expires_at: now,
+        },
+    })
+}
+
+pub(crate) fn secret(s: &str) -> SecretString {
+    SecretString::from(s.to_owned())
+}
+
+pub(crate) fn local_user(email: &str) -> User {
+    User {
+        id: Uuid::now_v7(),
+        email: Email::parse(email).expect("valid email"),
+        provider: Provider::Local,
+        provider_subject: None,
+        password_hash: Some(PasswordHash::new("$2b$04$hash".into())),
+        created_at: Utc::now(),
+    }
+}

@@ -1,0 +1,10 @@
+//! The AI proxy: `/ai/completions` (whole and streamed) against a wiremock
+//! Mistral, `/ai/history`, and the per-user rate limit.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod support;
+
+mod history;
+mod proxy;
+mod rate_limit;

@@ -1,0 +1,187 @@
+//! Brute-force protection: failures per account and per client IP, the
+//! growing backoff, trusted proxies, and a lockout shared through Redis.
+
+use reqwest::Response;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::common::{
+    problem, redis_url, spawn_app_with, spawn_app_with_clock, spawn_instance, Backend, TestApp,
+    STRONG_PASSWORD,
+};
+
+/// A login that claims to come from `forwarded_for`.
+async fn login_from(app: &TestApp, email: &str, password: &str, forwarded_for: &str) -> Response {
+    app.client
+        .post(app.url("/auth/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn too_many(resp: Response) -> u64 {
+    let retry_after = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in whole seconds");
+    problem(resp, 429, "too_many_attempts").await;
+    retry_after
+}
+
+fn unique_email() -> String {
+    format!("u-{}@example.com", Uuid::new_v4().simple())
+}
+
+#[tokio::test]
+async fn the_sixth_wrong_password_waits_out_a_growing_backoff_even_with_the_right_one() {
+    // Each attempt from another client IP, so only the account counts.
+    let overrides = [("server.trusted_proxies", "127.0.0.1")];
+    let Some(app) = spawn_app_with_clock(Backend::Sqlite, &overrides).await else {
+        return;
+    };
+    let email = unique_email();
+    app.register(&email, STRONG_PASSWORD).await;
+    let mut ip = 0;
+    let mut next_ip = || {
+        ip += 1;
+        format!("198.51.100.{ip}")
+    };
+    for _ in 0..5 {
+        let resp = login_from(&app, &email, "wrong-password", &next_ip()).await;
+        problem(resp, 401, "invalid_credentials").await;
+    }
+    let wait = too_many(login_from(&app, &email, "wrong-password", &next_ip()).await).await;
+    assert_eq!(wait, 30);
+    assert_eq!(
+        too_many(login_from(&app, &email, STRONG_PASSWORD, &next_ip()).await).await,
+        30
+    );
+    app.advance(29);
+    assert_eq!(
+        too_many(login_from(&app, &email, STRONG_PASSWORD, &next_ip()).await).await,
+        1
+    );
+    app.advance(1);
+    // One more failure after the lock doubles the next wait.
+    let resp = login_from(&app, &email, "wrong-password", &next_ip()).await;
+    problem(resp, 401, "invalid_credentials").await;
+    assert_eq!(
+        too_many(login_from(&app, &email, STRONG_PASSWORD, &next_ip()).await).await,
+        60
+    );
+    app.advance(60);
+    let resp = login_from(&app, &email, STRONG_PASSWORD, &next_ip()).await;
+    assert_eq!(resp.status(), 200);
+    // The success reset the account's count: five more failures are 401s.
+    for _ in 0..5 {
+        let resp = login_from(&app, &email, "wrong-password", &next_ip()).await;
+        problem(resp, 401, "invalid_credentials").await;
+    }
+    too_many(login_from(&app, &email, STRONG_PASSWORD, &next_ip()).await).await;
+}
+
+#[tokio::test]
+async fn one_ip_is_limited_across_different_emails() {
+    let Some(app) = spawn_app_with_clock(Backend::Sqlite, &[]).await else {
+        return;
+    };
+    for _ in 0..5 {
+        let resp = app.login(&unique_email(), "wrong-password").await;
+        problem(resp, 401, "invalid_credentials").await;
+    }
+    assert_eq!(too_many(app.login(&unique_email(), "x").await).await, 30);
+    app.advance(30);
+    problem(
+        app.login(&unique_email(), "x").await,
+        401,
+        "invalid_credentials",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_spoofed_forwarded_for_is_ignored_by_default() {
+    let Some(app) = spawn_app_with(Backend::Sqlite, &[]).await else {
+        return;
+    };
+    for i in 0..5 {
+        let resp = login_from(&app, &unique_email(), "x", &format!("203.0.113.{i}")).await;
+        problem(resp, 401, "invalid_credentials").await;
+    }
+    too_many(login_from(&app, &unique_email(), "x", "203.0.113.99").await).await;
+}
+
+#[tokio::test]
+async fn forwarded_for_names_the_client_behind_a_trusted_proxy() {
+    let overrides = [("server.trusted_proxies", "10.0.0.0/8, 127.0.0.1")];
+    let Some(app) = spawn_app_with(Backend::Sqlite, &overrides).await else {
+        return;
+    };
+    for _ in 0..5 {
+        let resp = login_from(
+            &app,
+            &unique_email(),
+            "x",
+            "6.6.6.6, 198.51.100.7, 10.0.0.2",
+        )
+        .await;
+        problem(resp, 401, "invalid_credentials").await;
+    }
+    too_many(login_from(&app, &unique_email(), "x", "198.51.100.7").await).await;
+    let other_client = login_from(&app, &unique_email(), "x", "198.51.100.8").await;
+    problem(other_client, 401, "invalid_credentials").await;
+}
+
+#[tokio::test]
+async fn failed_refreshes_are_limited_per_ip() {
+    let Some(app) = spawn_app_with(Backend::Sqlite, &[]).await else {
+        return;
+    };
+    for _ in 0..5 {
+        problem(app.refresh("bogus").await, 401, "invalid_refresh_token").await;
+    }
+    too_many(app.refresh("bogus").await).await;
+}
+
+#[tokio::test]
+async fn two_instances_on_redis_share_the_lockout() {
+    let Some(redis) = redis_url() else {
+        return;
+    };
+    let prefix = format!("nextarget-test:{}:", Uuid::new_v4().simple());
+    let overrides = [
+        ("rate_limit.backend", "redis"),
+        ("rate_limit.redis_url", redis.as_str()),
+        ("rate_limit.redis_prefix", prefix.as_str()),
+        ("server.trusted_proxies", "127.0.0.1"),
+    ];
+    let Some(first) = spawn_app_with_clock(Backend::Sqlite, &overrides).await else {
+        return;
+    };
+    let second = spawn_instance(&first.db, &overrides, first.clock.clone()).await;
+    let email = unique_email();
+    first.register(&email, STRONG_PASSWORD).await;
+    for i in 0..5 {
+        let resp = login_from(&first, &email, "wrong-password", &format!("198.51.100.{i}")).await;
+        problem(resp, 401, "invalid_credentials").await;
+    }
+    let resp = login_from(&second, &email, STRONG_PASSWORD, "198.51.100.50").await;
+    assert_eq!(too_many(resp).await, 30);
+    first.advance(30);
+    let resp = login_from(&second, &email, STRONG_PASSWORD, "198.51.100.51").await;
+    assert_eq!(resp.status(), 200);
+}
+
+#[test]
+fn a_bad_trusted_proxy_stops_start_up_naming_the_key() {
+    let err =
+        nextarget::config::load_for_tests(&[("server.trusted_proxies", "10.0.0.0/8, proxy.local")])
+            .expect_err("refused");
+    let message = err.to_string();
+    assert!(message.contains("server.trusted_proxies"), "{message}");
+    assert!(message.contains("proxy.local"), "{message}");
+}

@@ -1,0 +1,11 @@
+//! Accounts and sessions: sign-up, sign-in, refresh and logout, brute-force
+//! lockout, and the signed-in user (`/users/me`).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod lockout;
+mod login;
+mod register;
+mod sessions;
+mod users;

@@ -1,0 +1,46 @@
+//! Checking problem+json answers, and running a test on every backend.
+
+use reqwest::Response;
+use serde_json::Value;
+
+/// Reads a problem+json response, checking its shape.
+pub async fn problem(resp: Response, status: u16, code: &str) -> Value {
+    assert_eq!(resp.status().as_u16(), status, "status");
+    assert!(
+        resp.headers().contains_key("x-request-id"),
+        "x-request-id header"
+    );
+    let content_type = resp.headers()["content-type"]
+        .to_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = resp.json().await.expect("problem body");
+    assert_eq!(body["code"], code, "code in {body}");
+    assert_eq!(body["status"], status, "status in {body}");
+    assert_eq!(body["type"], "about:blank");
+    assert!(
+        body["title"].is_string() && body["detail"].is_string(),
+        "{body}"
+    );
+    body
+}
+
+/// Runs each named `async fn(Backend)` on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::common::Backend::Sqlite).await
+            })+
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                super::$name($crate::common::Backend::Postgres).await
+            })+
+        }
+    };
+}
