@@ -18,6 +18,7 @@
 #![allow(dead_code)]
 
 mod app;
+#[path = "../../adapters/tests/common/db.rs"]
 mod db;
 mod problem;
 

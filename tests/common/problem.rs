@@ -1,4 +1,4 @@
-//! Checking problem+json answers, and running a test on every backend.
+//! Checking problem+json answers.
 
 use reqwest::Response;
 use serde_json::Value;
@@ -24,23 +24,4 @@ pub async fn problem(resp: Response, status: u16, code: &str) -> Value {
         "{body}"
     );
     body
-}
-
-/// Runs each named `async fn(Backend)` on SQLite and on PostgreSQL.
-#[macro_export]
-macro_rules! on_every_backend {
-    ($($name:ident),+ $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$name($crate::common::Backend::Sqlite).await
-            })+
-        }
-        mod postgres {
-            $(#[tokio::test]
-            async fn $name() {
-                super::$name($crate::common::Backend::Postgres).await
-            })+
-        }
-    };
 }

@@ -1,7 +1,8 @@
 //! A database of each test's own: a temporary SQLite file, or a fresh
 //! PostgreSQL database on `NEXTARGET_TEST_POSTGRES_URL`; and the Redis URL.
 //! Outside CI a missing URL skips its tests (the reason printed); under
-//! `CI=true` it is a failure.
+//! `CI=true` it is a failure. The conformance suites here and the API
+//! tests of the root package (`tests/common`) both include this file.
 #![allow(dead_code)]
 
 use std::sync::Arc;
@@ -26,6 +27,11 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// A database the test manages itself (e.g. on a cluster of its own).
+    pub fn at(url: String) -> Self {
+        Self { url, _dir: None }
+    }
+
     /// Every storage port on this database, migrated (each call is another
     /// pool: another instance of the server).
     pub async fn storage(&self) -> Storage {
@@ -93,20 +99,21 @@ pub fn redis_url() -> Option<String> {
     }
 }
 
-/// Runs each named `async fn(Backend)` on SQLite and on PostgreSQL.
+/// Runs each named `async fn(Backend)` on SQLite and on PostgreSQL (the
+/// calling module has `Backend` in scope, as its functions take one).
 #[macro_export]
 macro_rules! on_every_backend {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
             $(#[tokio::test]
             async fn $name() {
-                super::$name($crate::db::Backend::Sqlite).await
+                super::$name(super::Backend::Sqlite).await
             })+
         }
         mod postgres {
             $(#[tokio::test]
             async fn $name() {
-                super::$name($crate::db::Backend::Postgres).await
+                super::$name(super::Backend::Postgres).await
             })+
         }
     };
