@@ -98,7 +98,7 @@ impl Application {
                 access_tokens: Arc::new(JwtCodec::new(
                     &jwt_secret,
                     settings.auth.access_token_ttl_secs,
-                )),
+                )?),
                 clock: clock.clone(),
                 limiter: limiter.clone(),
             },

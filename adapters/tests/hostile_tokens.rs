@@ -24,7 +24,7 @@ const CLIENT_ID: &str = "client-1";
 const ISSUER: &str = "https://accounts.google.com";
 
 fn codec() -> JwtCodec {
-    JwtCodec::new(&SecretString::from("k".repeat(32)), 900)
+    JwtCodec::new(&SecretString::from("k".repeat(32)), 900).expect("codec")
 }
 
 /// Strings that look like tokens: base64url runs and dots, or anything.
