@@ -3,6 +3,9 @@
 //! Arbitrary strings never panic and are refused; a valid token changed in
 //! any way is refused.
 
+// Test code throughout, helpers outside `#[test]` functions included.
+#![allow(clippy::unwrap_used)]
+
 use std::sync::OnceLock;
 
 use chrono::Utc;

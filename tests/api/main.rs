@@ -1,6 +1,9 @@
 //! Integration tests: the whole server on a random port, SQLite and
 //! PostgreSQL, plus the storage conformance suite and the dependency rule.
 
+// Test code throughout, helpers outside `#[test]` functions included.
+#![allow(clippy::unwrap_used)]
+
 mod ai_history;
 mod ai_proxy;
 mod ai_rate_limit;
