@@ -90,7 +90,7 @@ impl Application {
                 access_tokens: Arc::new(JwtCodec::new(
                     &settings.auth.jwt_secret,
                     settings.auth.access_token_ttl_secs,
-                )),
+                )?),
                 clock: clock.clone(),
                 limiter: limiter.clone(),
             },

@@ -1,5 +1,8 @@
 //! FakeLlm: deterministic, local, streams what it completes.
 
+// Test code throughout, helpers outside `#[test]` functions included.
+#![allow(clippy::unwrap_used)]
+
 use futures::StreamExt;
 use nextarget_adapters::llm::fake::FakeLlm;
 use nextarget_ports::llm::{ChatMessage, ChatRole, CompletionRequest, LlmClient, StreamEvent};

@@ -3,6 +3,9 @@
 //! Arbitrary strings never panic and are refused; a valid token changed in
 //! any way is refused.
 
+// Test code throughout, helpers outside `#[test]` functions included.
+#![allow(clippy::unwrap_used)]
+
 use std::sync::OnceLock;
 
 use chrono::Utc;
@@ -24,7 +27,7 @@ const CLIENT_ID: &str = "client-1";
 const ISSUER: &str = "https://accounts.google.com";
 
 fn codec() -> JwtCodec {
-    JwtCodec::new(&SecretString::from("k".repeat(32)), 900)
+    JwtCodec::new(&SecretString::from("k".repeat(32)), 900).expect("codec")
 }
 
 /// Strings that look like tokens: base64url runs and dots, or anything.

@@ -1,5 +1,8 @@
 //! MistralClient (streamed) against a wiremock server.
 
+// Test code throughout, helpers outside `#[test]` functions included.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::time::Duration;

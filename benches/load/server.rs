@@ -80,10 +80,12 @@ impl ServerProcess {
 }
 
 impl Drop for ServerProcess {
+    #[allow(unsafe_code)] // kill(2), below
     fn drop(&mut self) {
         // SIGTERM, the way production stops it; then wait for it.
         if let Ok(pid) = i32::try_from(self.child.id()) {
-            // SAFETY: signalling our own child.
+            // SAFETY: kill takes plain integers, no memory; the pid is our own
+            // child's, not yet waited for, so it cannot name another process.
             unsafe { libc::kill(pid, libc::SIGTERM) };
         }
         let _ = self.child.wait();

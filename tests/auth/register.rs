@@ -47,7 +47,7 @@ async fn the_access_token_is_an_hs256_jwt_with_the_contract_claims(backend: Back
     validation.set_required_spec_claims(&["sub", "exp", "iat"]);
     let claims = decode::<Value>(
         token,
-        &DecodingKey::from_secret(TEST_JWT_SECRET.as_bytes()),
+        &DecodingKey::from_secret(TEST_JWT_SECRET.as_bytes()).expect("key"),
         &validation,
     )
     .expect("valid HS256 token")

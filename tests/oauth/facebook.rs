@@ -1,6 +1,6 @@
 //! The Facebook web flow against a wiremock Graph API.
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use nextarget_ports::Provider;
 use serde_json::{json, Value};
 use sha2::Sha256;

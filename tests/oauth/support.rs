@@ -124,7 +124,12 @@ pub fn sign_other_key(claims: &Value, kid: &str) -> String {
 pub fn sign_hs256_with_public_key(claims: &Value) -> String {
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some(KID.to_owned());
-    encode(&header, claims, &EncodingKey::from_secret(PUBLIC_PEM)).expect("signed")
+    encode(
+        &header,
+        claims,
+        &EncodingKey::from_secret(PUBLIC_PEM).expect("key"),
+    )
+    .expect("signed")
 }
 
 /// An unsigned token, `alg: none`.

@@ -106,7 +106,7 @@ fn sign(claims: &Value, secret: &str) -> String {
     encode(
         &Header::default(),
         claims,
-        &EncodingKey::from_secret(secret.as_bytes()),
+        &EncodingKey::from_secret(secret.as_bytes()).expect("key"),
     )
     .expect("sign")
 }

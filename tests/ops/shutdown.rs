@@ -188,8 +188,11 @@ async fn sigterm_mid_load_drains_requests_and_loses_no_history() {
     tokio::time::sleep(UPSTREAM_DELAY * 2 + UPSTREAM_DELAY / 2).await;
     signalled.store(true, Ordering::SeqCst);
     let pid = i32::try_from(child.id().expect("pid")).expect("pid fits");
-    // SAFETY: sending a signal to our own child process.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    // SAFETY: kill takes plain integers, no memory; the pid is our own
+    // child's, not yet waited for, so it cannot name another process.
+    #[allow(unsafe_code)]
+    let sent = unsafe { libc::kill(pid, libc::SIGTERM) };
+    assert_eq!(sent, 0);
 
     let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
         .await

@@ -52,9 +52,12 @@ fn worker(rx: &Mutex<mpsc::Receiver<Job>>) {
 }
 
 #[cfg(target_os = "linux")]
+#[allow(unsafe_code)] // the one FFI call below
 fn lower_priority() {
     // On Linux `who = 0` with PRIO_PROCESS names the calling thread only.
-    // SAFETY: plain system call on the current thread; failure is harmless.
+    // SAFETY: setpriority takes plain integers, no pointers or memory; it
+    // only changes the calling thread's nice value, and a failure (an error
+    // return, ignored) leaves the thread at its normal priority.
     let _ = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, NICE) };
 }
 

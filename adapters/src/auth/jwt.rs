@@ -27,18 +27,20 @@ pub struct JwtCodec {
 }
 
 impl JwtCodec {
-    pub fn new(secret: &SecretString, ttl_secs: u64) -> Self {
+    /// # Errors
+    /// When the secret is empty.
+    pub fn new(secret: &SecretString, ttl_secs: u64) -> anyhow::Result<Self> {
         let key = secret.expose_secret().as_bytes();
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_exp = false;
         validation.leeway = 0;
         validation.set_required_spec_claims(&["sub", "exp", "iat"]);
-        Self {
-            encoding: EncodingKey::from_secret(key),
-            decoding: DecodingKey::from_secret(key),
+        Ok(Self {
+            encoding: EncodingKey::from_secret(key)?,
+            decoding: DecodingKey::from_secret(key)?,
             validation,
             ttl_secs,
-        }
+        })
     }
 }
 
@@ -93,7 +95,7 @@ mod tests {
     use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 
     fn codec() -> JwtCodec {
-        JwtCodec::new(&SecretString::from("a".repeat(32)), 900)
+        JwtCodec::new(&SecretString::from("a".repeat(32)), 900).expect("codec")
     }
 
     #[test]
@@ -113,7 +115,7 @@ mod tests {
     #[test]
     fn a_token_signed_with_another_key_is_invalid() {
         let now = Utc::now();
-        let other = JwtCodec::new(&SecretString::from("b".repeat(32)), 900);
+        let other = JwtCodec::new(&SecretString::from("b".repeat(32)), 900).expect("codec");
         let issued = other.issue(Uuid::now_v7(), now).expect("issue");
         assert_eq!(codec().verify(&issued.token, now), Err(TokenError::Invalid));
     }

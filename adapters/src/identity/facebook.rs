@@ -3,7 +3,7 @@
 //! `{graph_url}/me` with `appsecret_proof`.
 
 use async_trait::async_trait;
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use nextarget_ports::{OAuthError, OAuthProvider, Provider, VerifiedIdentity};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -52,7 +52,7 @@ impl FacebookProvider {
 /// # Errors
 /// None in practice: HMAC takes keys of any length.
 pub fn appsecret_proof(access_token: &str, app_secret: &str) -> Result<String, OAuthError> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(app_secret.as_bytes())
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(app_secret.as_bytes())
         .map_err(|e| OAuthError::ProviderError(format!("appsecret_proof: {e}")))?;
     mac.update(access_token.as_bytes());
     Ok(hex::encode(mac.finalize().into_bytes()))

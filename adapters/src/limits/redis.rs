@@ -93,8 +93,8 @@ impl RedisLimiter {
             return Err(unavailable("redis unreachable (retrying shortly)"));
         }
         let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(TIMEOUT)
-            .set_response_timeout(TIMEOUT)
+            .set_connection_timeout(Some(TIMEOUT))
+            .set_response_timeout(Some(TIMEOUT))
             .set_number_of_retries(0);
         let attempt = tokio::time::timeout(
             TIMEOUT,

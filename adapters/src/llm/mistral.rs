@@ -23,7 +23,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use futures::StreamExt;
 use nextarget_ports::llm::{Completion, CompletionRequest, CompletionStream, LlmClient, LlmError};
-use rand::Rng;
+use rand::RngExt;
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, RETRY_AFTER};
 use reqwest::{Response, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -106,7 +106,7 @@ impl MistralClient {
             if !retryable || attempt >= 2 {
                 return result.map_err(|e| map_transport(&e));
             }
-            let pause = rand::thread_rng().gen_range(100..=300);
+            let pause = rand::rng().random_range(100..=300);
             tracing::warn!(attempt, pause_ms = pause, "LLM call failed, retrying once");
             tokio::time::sleep(Duration::from_millis(pause)).await;
         }

@@ -2,13 +2,16 @@
 //! only their SHA-256 (hex) stored.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use rand::RngCore;
+use rand::{rngs::SysRng, TryRng};
 use sha2::{Digest, Sha256};
 
 /// A new random token, as the client will hold it.
 pub(crate) fn generate() -> String {
     let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    // The OS CSPRNG, as before; like rand 0.8's `OsRng`, a failing OS source panics.
+    SysRng
+        .try_fill_bytes(&mut bytes)
+        .expect("the OS random source failed");
     URL_SAFE_NO_PAD.encode(bytes)
 }
 

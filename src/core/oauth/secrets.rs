@@ -1,14 +1,17 @@
 //! The random values of one sign-in: `state`, `nonce` and the PKCE pair.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use rand::RngCore;
+use rand::{rngs::SysRng, TryRng};
 use sha2::{Digest, Sha256};
 
 /// 256 random bits, URL-safe base64 (43 characters): used for `state`,
 /// `nonce` and the PKCE verifier (RFC 7636 wants 43 to 128 characters).
 pub(super) fn random_token() -> String {
     let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    // The OS CSPRNG, as before; like rand 0.8's `OsRng`, a failing OS source panics.
+    SysRng
+        .try_fill_bytes(&mut bytes)
+        .expect("the OS random source failed");
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
