@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # NexTarget server: build with the locked dependencies, run as a non-root
 # user on a small Debian image. Configuration comes from the environment
-# (see README "Configuration"); config/*.toml are also embedded in the binary.
+# (see docs/configuration.md); config/*.toml are also embedded in the binary.
 
 FROM rust:1-bookworm AS builder
 WORKDIR /src

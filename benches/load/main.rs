@@ -25,7 +25,7 @@ async fn postgres_database() -> Result<(String, String), String> {
         .await
         .map_err(|e| format!("skipped: PostgreSQL unreachable ({e})"))?;
     admin
-        .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+        .execute(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
         .await
         .map_err(|e| format!("skipped: cannot create a database ({e})"))?;
     let mut url = url::Url::parse(&admin_url).map_err(|e| format!("skipped: {e}"))?;
@@ -37,7 +37,7 @@ async fn drop_postgres_database(name: &str) {
     if let Ok(admin_url) = std::env::var("NEXTARGET_TEST_POSTGRES_URL") {
         if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
             let _ = admin
-                .execute(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#).as_str())
+                .execute(sqlx::AssertSqlSafe(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#)))
                 .await;
         }
     }

@@ -214,13 +214,13 @@ impl TestApp {
             let pool = sqlx::SqlitePool::connect(&self.db.url)
                 .await
                 .expect("sqlite");
-            sqlx::query_scalar(sql)
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                 .fetch_all(&pool)
                 .await
                 .expect("rows")
         } else {
             let pool = sqlx::PgPool::connect(&self.db.url).await.expect("postgres");
-            sqlx::query_scalar(sql)
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
                 .fetch_all(&pool)
                 .await
                 .expect("rows")

@@ -69,7 +69,7 @@ pub async fn test_database(backend: Backend) -> Option<TestDb> {
                 panic!("cannot reach PostgreSQL at NEXTARGET_TEST_POSTGRES_URL: {e}")
             });
             admin
-                .execute(format!(r#"CREATE DATABASE "{name}""#).as_str())
+                .execute(sqlx::AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
                 .await
                 .expect("create test database");
             let mut url =

@@ -113,7 +113,7 @@ macro_rules! impl_interaction_repository {
                         "INSERT INTO interactions ({INTERACTION_COLUMNS}) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
                     );
-                    bind_interaction!(sqlx::query(&sql), i)
+                    bind_interaction!(sqlx::query(sqlx::AssertSqlSafe(sql)), i)
                         .execute(self.pool())
                         .await
                         .map_err(|e| store_error(e, "interaction"))?;
@@ -137,7 +137,7 @@ macro_rules! impl_interaction_repository {
                          WHERE user_id = $1 ORDER BY id DESC LIMIT $2"
                         ),
                     };
-                    let mut query = sqlx::query_as::<_, InteractionRow>(&sql).bind(user_id);
+                    let mut query = sqlx::query_as::<_, InteractionRow>(sqlx::AssertSqlSafe(sql)).bind(user_id);
                     if let Some(before) = before {
                         query = query.bind(before);
                     }

@@ -82,7 +82,7 @@ macro_rules! impl_oauth_state_store {
                 // One statement: of two concurrent callbacks only one gets the row.
                 let sql =
                     format!("DELETE FROM oauth_states WHERE state = $1 RETURNING {OAUTH_STATE_COLUMNS}");
-                let row = sqlx::query_as::<_, OAuthStateRow>(&sql)
+                let row = sqlx::query_as::<_, OAuthStateRow>(sqlx::AssertSqlSafe(sql))
                     .bind(state)
                     .fetch_optional(self.pool())
                     .await

@@ -112,7 +112,7 @@ macro_rules! impl_refresh_token_store {
                 // Serialised per store: see `begin_rotation` beside each store.
                 let mut tx = self.begin_rotation(presented_hash).await?;
                 let sql = format!("SELECT {REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1");
-                let row: RefreshTokenRecord = sqlx::query_as::<_, RefreshRow>(&sql)
+                let row: RefreshTokenRecord = sqlx::query_as::<_, RefreshRow>(sqlx::AssertSqlSafe(sql))
                     .bind(presented_hash)
                     .fetch_optional(&mut *tx)
                     .await
@@ -176,7 +176,7 @@ macro_rules! impl_refresh_token_store {
 
             async fn find(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>, StoreError> {
                 let sql = format!("SELECT {REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1");
-                let row = sqlx::query_as::<_, RefreshRow>(&sql)
+                let row = sqlx::query_as::<_, RefreshRow>(sqlx::AssertSqlSafe(sql))
                     .bind(token_hash)
                     .fetch_optional(self.pool())
                     .await

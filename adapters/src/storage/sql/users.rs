@@ -48,7 +48,9 @@ macro_rules! impl_user_repository {
         impl $store {
             #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "users.find"))]
             async fn fetch_user(&self, sql: &str, bind: &[&str]) -> Result<Option<User>, StoreError> {
-                let mut query = sqlx::query_as::<_, UserRow>(sql);
+                // Every statement here is built from the constant column list only;
+                // values are bound as `$n` parameters.
+                let mut query = sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql));
                 for value in bind {
                     query = query.bind(*value);
                 }
@@ -102,7 +104,7 @@ macro_rules! impl_user_repository {
 
             async fn find_by_id(&self, id: UserId) -> Result<Option<User>, StoreError> {
                 let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-                let row = sqlx::query_as::<_, UserRow>(&sql)
+                let row = sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql))
                     .bind(id)
                     .fetch_optional(self.pool())
                     .await
