@@ -37,7 +37,9 @@ async fn drop_postgres_database(name: &str) {
     if let Ok(admin_url) = std::env::var("NEXTARGET_TEST_POSTGRES_URL") {
         if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
             let _ = admin
-                .execute(sqlx::AssertSqlSafe(format!(r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#)))
+                .execute(sqlx::AssertSqlSafe(format!(
+                    r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#
+                )))
                 .await;
         }
     }

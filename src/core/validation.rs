@@ -15,3 +15,9 @@ impl FieldError {
         }
     }
 }
+
+/// `Some` error when `value` has more than `max` characters.
+pub fn too_long(field: &str, value: &str, max: usize) -> Option<FieldError> {
+    (value.chars().count() > max)
+        .then(|| FieldError::new(field, format!("must be at most {max} characters")))
+}

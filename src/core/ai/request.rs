@@ -3,7 +3,7 @@
 use nextarget_ports::{ChatMessage, ChatRole, CompletionRequest};
 
 use super::{AiError, AiPolicy};
-use crate::validation::FieldError;
+use crate::validation::{too_long, FieldError};
 
 /// A completion as the client asked for it.
 #[derive(Debug, Clone, Default)]
@@ -48,15 +48,8 @@ impl CompletionInput {
                 format!("must be one of: {}", policy.allowed_models.join(", ")),
             ));
         }
-        if self
-            .system
-            .as_ref()
-            .is_some_and(|s| s.chars().count() > MAX_SYSTEM_CHARS)
-        {
-            errors.push(FieldError::new(
-                "system",
-                format!("must be at most {MAX_SYSTEM_CHARS} characters"),
-            ));
+        if let Some(system) = &self.system {
+            errors.extend(too_long("system", system, MAX_SYSTEM_CHARS));
         }
         if self
             .temperature

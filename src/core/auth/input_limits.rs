@@ -5,19 +5,13 @@
 use secrecy::{ExposeSecret, SecretString};
 
 use super::AuthError;
-use crate::validation::FieldError;
+use crate::validation::{too_long, FieldError};
 
 pub const MAX_EMAIL_CHARS: usize = 320;
 /// A bound against abuse only: the password rule itself is 8..72 bytes.
 pub const MAX_PASSWORD_CHARS: usize = 1024;
 pub const MAX_REFRESH_TOKEN_CHARS: usize = 1024;
 pub const MAX_ID_TOKEN_CHARS: usize = 8192;
-
-/// `Some` error when `value` has more than `max` characters.
-pub fn too_long(field: &str, value: &str, max: usize) -> Option<FieldError> {
-    (value.chars().count() > max)
-        .then(|| FieldError::new(field, format!("must be at most {max} characters")))
-}
 
 /// The credentials of a sign-in, within their bounds.
 pub(super) fn check_credentials(email: &str, password: &SecretString) -> Result<(), AuthError> {

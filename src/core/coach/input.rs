@@ -4,7 +4,10 @@
 //! these rules and converts; it does not decide them again.
 
 use super::{AdviceRequest, Language, Level, Profile};
-use crate::{ai::AiError, validation::FieldError};
+use crate::{
+    ai::AiError,
+    validation::{too_long, FieldError},
+};
 
 pub const MAX_GOAL_CHARS: usize = 500;
 pub const MAX_CONTEXT_CHARS: usize = 4000;
@@ -67,8 +70,12 @@ pub struct AdviceInput {
     pub goal: String,
     pub context: Option<String>,
     pub profile: Option<ProfileInput>,
-    /// 1..=[`MAX_ITEMS`]; [`DEFAULT_MAX_ITEMS`] when absent.
+    /// 1..=[`MAX_ITEMS`]; [`DEFAULT_MAX_ITEMS`] when absent (and `top_n`
+    /// too).
     pub max_items: Option<i64>,
+    /// The v0.1 app's name for `max_items`: the same range; `max_items`
+    /// wins when both are given.
+    pub top_n: Option<i64>,
     /// [`DEFAULT_LANGUAGE`] when absent.
     pub language: Option<Language>,
 }
@@ -85,35 +92,14 @@ impl AdviceInput {
         let profile = self.profile.map(|p| p.validate(&mut errors));
         if self.goal.trim().is_empty() {
             errors.push(FieldError::new("goal", "must not be empty"));
-        } else if self.goal.chars().count() > MAX_GOAL_CHARS {
-            errors.push(FieldError::new(
-                "goal",
-                format!("must be at most {MAX_GOAL_CHARS} characters"),
-            ));
+        } else {
+            errors.extend(too_long("goal", &self.goal, MAX_GOAL_CHARS));
         }
-        if self
-            .context
-            .as_ref()
-            .is_some_and(|c| c.chars().count() > MAX_CONTEXT_CHARS)
-        {
-            errors.push(FieldError::new(
-                "context",
-                format!("must be at most {MAX_CONTEXT_CHARS} characters"),
-            ));
+        if let Some(context) = &self.context {
+            errors.extend(too_long("context", context, MAX_CONTEXT_CHARS));
         }
-        let max_items = match self.max_items {
-            None => Some(DEFAULT_MAX_ITEMS),
-            Some(n) => usize::try_from(n)
-                .ok()
-                .filter(|n| (1..=MAX_ITEMS).contains(n)),
-        };
-        let Some(max_items) = max_items else {
-            errors.push(FieldError::new(
-                "max_items",
-                format!("must be between 1 and {MAX_ITEMS}"),
-            ));
-            return Err(AiError::Validation(errors));
-        };
+        let max_items = item_count("max_items", self.max_items, &mut errors);
+        let top_n = item_count("top_n", self.top_n, &mut errors);
         if !errors.is_empty() {
             return Err(AiError::Validation(errors));
         }
@@ -121,10 +107,25 @@ impl AdviceInput {
             goal: self.goal,
             context: self.context,
             profile,
-            max_items,
+            max_items: max_items.or(top_n).unwrap_or(DEFAULT_MAX_ITEMS),
             language: self.language.unwrap_or(DEFAULT_LANGUAGE),
         })
     }
+}
+
+/// A count of items within 1..=[`MAX_ITEMS`], or an error naming `field`.
+fn item_count(field: &str, value: Option<i64>, errors: &mut Vec<FieldError>) -> Option<usize> {
+    let n = value?;
+    let valid = usize::try_from(n)
+        .ok()
+        .filter(|n| (1..=MAX_ITEMS).contains(n));
+    if valid.is_none() {
+        errors.push(FieldError::new(
+            field,
+            format!("must be between 1 and {MAX_ITEMS}"),
+        ));
+    }
+    valid
 }
 
 #[cfg(test)]
@@ -173,6 +174,25 @@ mod tests {
             };
             assert_eq!(fields(input), ["max_items"], "{n}");
         }
+    }
+
+    #[test]
+    fn top_n_is_an_alias_checked_like_max_items() {
+        let request = AdviceInput {
+            goal: "run".into(),
+            top_n: Some(3),
+            ..AdviceInput::default()
+        }
+        .validate()
+        .expect("valid");
+        assert_eq!(request.max_items, 3);
+        let input = AdviceInput {
+            goal: "run".into(),
+            max_items: Some(1),
+            top_n: Some(0),
+            ..AdviceInput::default()
+        };
+        assert_eq!(fields(input), ["top_n"]);
     }
 
     #[test]

@@ -3,7 +3,8 @@
 use nextarget_ports::{Provider, StoreContext};
 
 use super::{OAuthFlowError, OAuthService};
-use crate::auth::{too_long, FieldError, Session, MAX_ID_TOKEN_CHARS};
+use crate::auth::{FieldError, Session, MAX_ID_TOKEN_CHARS};
+use crate::validation::too_long;
 
 /// What the provider sent back to the callback URL.
 #[derive(Debug, Default, Clone)]

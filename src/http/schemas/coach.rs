@@ -73,7 +73,8 @@ impl From<AdviceRequestBody> for AdviceInput {
                     .map(String::from)
                     .collect(),
             }),
-            max_items: b.max_items.or(b.top_n),
+            max_items: b.max_items,
+            top_n: b.top_n,
             language: b.language.map(|l| match l {
                 LanguageName::En => Language::En,
                 LanguageName::Fr => Language::Fr,
