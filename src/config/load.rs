@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use config::{builder::DefaultState, ConfigBuilder, File, FileFormat};
+use sha2::{Digest, Sha256};
 
 use super::{raw::RawSettings, settings::Environment, validate::validate, Settings};
 
@@ -60,11 +61,21 @@ pub fn load() -> Result<Settings, ConfigError> {
     finish(builder, environment)
 }
 
+/// The test-only JWT secret of [`TEST_DEFAULTS`].
+#[cfg(any(test, feature = "test-support"))]
+pub(super) const TEST_JWT_SECRET: &str = "test-only-secret-0123456789-0123456789";
+/// Its SHA-256 (hex), all the release binary keeps of it: enough to refuse
+/// it (see [`committed_secret_digests`]).
+pub(super) const TEST_JWT_SECRET_SHA256: &str =
+    "2ed40a9a67e94ae0311cc2f63c6dc2971a633f9e2e48f002eeeebdf241067942";
+
 /// What in-process tests run with unless they say otherwise: any free port,
-/// the fake LLM, a test-only JWT secret, quiet logs.
+/// the fake LLM, a test-only JWT secret, quiet logs. Built only for tests
+/// (the `test-support` feature), never into the release binary.
+#[cfg(any(test, feature = "test-support"))]
 const TEST_DEFAULTS: [(&str, &str); 5] = [
     ("server.port", "0"),
-    ("auth.jwt_secret", "test-only-secret-0123456789-0123456789"),
+    ("auth.jwt_secret", TEST_JWT_SECRET),
     ("llm.provider", "fake"),
     ("log.format", "pretty"),
     ("log.level", "warn"),
@@ -76,6 +87,7 @@ const TEST_DEFAULTS: [(&str, &str); 5] = [
 ///
 /// # Errors
 /// As [`load`].
+#[cfg(any(test, feature = "test-support"))]
 pub fn load_for_tests(overrides: &[(&str, &str)]) -> Result<Settings, ConfigError> {
     // Given as the variables `load` would read, so lists are split alike.
     let variables = TEST_DEFAULTS
@@ -178,6 +190,28 @@ fn finish(
     let mut raw: RawSettings = builder.build()?.try_deserialize()?;
     raw.environment = environment;
     let settings = Settings::try_from(raw).map_err(ConfigError::Invalid)?;
-    validate(&settings).map_err(ConfigError::Invalid)?;
+    validate(&settings, &committed_secret_digests()).map_err(ConfigError::Invalid)?;
     Ok(settings)
+}
+
+/// The SHA-256 (hex) of each JWT secret written in this repository: each
+/// config file's `auth.jwt_secret` (the development one) and the tests' own.
+fn committed_secret_digests() -> Vec<String> {
+    EMBEDDED
+        .iter()
+        .filter_map(|(_, text)| {
+            config::Config::builder()
+                .add_source(File::from_str(text, FileFormat::Toml))
+                .build()
+                .ok()?
+                .get_string("auth.jwt_secret")
+                .ok()
+        })
+        .map(|secret| sha256_hex(&secret))
+        .chain([TEST_JWT_SECRET_SHA256.to_owned()])
+        .collect()
+}
+
+pub(super) fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
 }

@@ -12,7 +12,9 @@ mod raw;
 mod settings;
 mod validate;
 
-pub use load::{load, load_for_tests, ConfigError};
+#[cfg(any(test, feature = "test-support"))]
+pub use load::load_for_tests;
+pub use load::{load, ConfigError};
 pub use settings::*;
 
 #[cfg(test)]

@@ -118,7 +118,11 @@ impl TryFrom<RawSettings> for Settings {
                 auth,
                 llm,
                 rate_limit,
-                oauth: OAuthSettings { google, facebook },
+                oauth: OAuthSettings {
+                    emulator: raw.oauth.emulator,
+                    google,
+                    facebook,
+                },
                 log: raw.log,
             }),
             _ => Err(problems.0.join("; ")),

@@ -86,6 +86,9 @@ fn default_redis_prefix() -> String {
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct RawOAuth {
+    /// `oauth.emulator`: serve the providers from the server itself.
+    #[serde(default)]
+    pub emulator: bool,
     #[serde(default)]
     pub google: RawGoogle,
     #[serde(default)]

@@ -125,6 +125,9 @@ pub struct RateLimitSettings {
 /// The OAuth providers; each is present only when fully configured.
 #[derive(Debug, Clone, Default)]
 pub struct OAuthSettings {
+    /// `oauth.emulator` (see the contract's "For app developers and
+    /// testers"); refused in production.
+    pub emulator: bool,
     pub google: Option<GoogleSettings>,
     pub facebook: Option<FacebookSettings>,
 }

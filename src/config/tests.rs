@@ -219,3 +219,33 @@ fn debug_never_shows_a_secret() {
     assert!(!debug.contains("never-shown"), "{debug}");
     assert!(debug.contains("google-id"), "{debug}");
 }
+
+#[test]
+fn the_kept_digest_is_the_test_secrets() {
+    assert_eq!(
+        super::load::sha256_hex(super::load::TEST_JWT_SECRET),
+        super::load::TEST_JWT_SECRET_SHA256
+    );
+}
+
+#[test]
+fn a_committed_secret_is_refused_off_loopback() {
+    let refused = refusal(&[("server.host", "0.0.0.0")]);
+    assert!(
+        refused.contains("auth.jwt_secret") && refused.contains("committed"),
+        "{refused}"
+    );
+    let own = [
+        ("server.host", "0.0.0.0"),
+        ("auth.jwt_secret", "an-operator-secret-nobody-has-read-0123"),
+    ];
+    assert_eq!(settings(&own).server.host, "0.0.0.0");
+    assert_eq!(settings(&[("server.host", "::1")]).server.host, "::1");
+}
+
+#[test]
+fn the_emulator_is_refused_until_it_exists() {
+    let refused = refusal(&[("oauth.emulator", "true")]);
+    assert!(refused.contains("oauth.emulator"), "{refused}");
+    assert!(!settings(&[]).oauth.emulator);
+}

@@ -68,6 +68,45 @@ fn production_refuses_cors_star() {
 }
 
 #[test]
+fn production_refuses_the_fake_llm_and_the_identity_emulator() {
+    let secret = (
+        "JWT_SECRET_KEY",
+        "0123456789abcdef0123456789abcdef-long-enough",
+    );
+    let fake = refusal(&[
+        ("NEXTARGET_ENV", "production"),
+        secret,
+        ("NEXTARGET__LLM__PROVIDER", "fake"),
+    ]);
+    assert!(fake.contains("llm.provider"), "{fake}");
+    let emulator = refusal(&[
+        ("NEXTARGET_ENV", "production"),
+        secret,
+        ("NEXTARGET__OAUTH__EMULATOR", "true"),
+    ]);
+    assert!(
+        emulator.contains("oauth.emulator") && emulator.contains("production"),
+        "{emulator}"
+    );
+}
+
+#[test]
+fn the_development_secret_is_refused_off_loopback() {
+    // `cargo run` as a newcomer does it: development, its committed secret.
+    let (output, _dir) = nextarget(&["migrate"], &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = refusal(&[("NEXTARGET__SERVER__HOST", "0.0.0.0")]);
+    assert!(
+        stderr.contains("auth.jwt_secret") && stderr.contains("JWT_SECRET_KEY"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_malformed_value_names_its_key() {
     let stderr = refusal(&[("NEXTARGET__SERVER__PORT", "eighty")]);
     assert!(stderr.contains("server.port"), "{stderr}");
