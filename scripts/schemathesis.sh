@@ -5,6 +5,7 @@
 # after the Rust tests with NEXTARGET_BIN set to the binary they built.
 #
 #   NEXTARGET_BIN               binary to run (default: `cargo build` it)
+#   CARGO_TARGET_DIR            where that build, and the venv, go (default target)
 #   SCHEMATHESIS_SEED           default 20261125
 #   SCHEMATHESIS_MAX_EXAMPLES   per operation and phase, default 200
 set -euo pipefail
@@ -14,7 +15,9 @@ ROOT=$(pwd)
 SCHEMATHESIS_VERSION=4.32.5
 SEED=${SCHEMATHESIS_SEED:-20261125}
 MAX_EXAMPLES=${SCHEMATHESIS_MAX_EXAMPLES:-200}
-VENV=target/schemathesis-venv
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$ROOT/$TARGET_DIR" ;; esac
+VENV=$TARGET_DIR/schemathesis-venv
 WORK=$(mktemp -d)
 SERVER_PID=
 
@@ -36,7 +39,7 @@ fi
 BIN=${NEXTARGET_BIN:-}
 if [ -z "$BIN" ]; then
   cargo build --bin nextarget
-  BIN=target/debug/nextarget
+  BIN=$TARGET_DIR/debug/nextarget
 fi
 
 # A fresh SQLite database, the fake LLM, any free port. The AI budget and
@@ -97,7 +100,7 @@ register() {
 # out-of-spec values of every field) and fuzzing (random, both valid and
 # invalid with --mode all). Not stateful: the spec declares no links.
 st() {
-  (cd "$WORK" && "$ROOT/$VENV/bin/schemathesis" --config-file "$ROOT/scripts/schemathesis.toml" \
+  (cd "$WORK" && "$VENV/bin/schemathesis" --config-file "$ROOT/scripts/schemathesis.toml" \
     run "$BASE/openapi.json" \
     --mode all --phases examples,coverage,fuzzing \
     --seed "$SEED" --max-examples "$MAX_EXAMPLES" \

@@ -9,6 +9,7 @@ use std::{
 
 use hdrhistogram::Histogram;
 use reqwest::{Client, RequestBuilder};
+use serde_json::{json, Value};
 
 /// Builds one request.
 pub type MakeRequest = Arc<dyn Fn(&Client) -> RequestBuilder + Send + Sync>;
@@ -28,6 +29,24 @@ impl Stats {
 
     pub fn p_ms(&self, quantile: f64) -> f64 {
         self.hist.value_at_quantile(quantile) as f64 / 1000.0
+    }
+
+    /// One phase: what was sent, how it went, its latency percentiles in ms and
+    /// how many latencies they come from (`samples`: a p99 of 100 samples is
+    /// the second slowest).
+    pub fn json(&self) -> Value {
+        json!({
+            "ok": self.ok,
+            "errors": self.errors,
+            "elapsed_s": self.elapsed.as_secs_f64(),
+            "rps": self.rps(),
+            "samples": self.hist.len(),
+            "p50_ms": self.p_ms(0.5),
+            "p90_ms": self.p_ms(0.9),
+            "p99_ms": self.p_ms(0.99),
+            "p999_ms": self.p_ms(0.999),
+            "max_ms": self.hist.max() as f64 / 1000.0,
+        })
     }
 
     /// Adds another slice of the same phase.

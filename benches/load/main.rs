@@ -2,18 +2,23 @@
 //! against a local Mistral stub, measured side by side in one run on SQLite
 //! and on PostgreSQL (when NEXTARGET_TEST_POSTGRES_URL is set). Prints one
 //! Markdown table. `LOAD_SECS` sets each phase's length (default 5).
-//! `cargo bench --bench load -- soak` runs the memory soak instead.
+//! `cargo bench --bench load -- soak` runs the memory soak instead. With
+//! `LOAD_JSON_DIR` set, either also writes its raw results there as one
+//! JSON file per run (see `report.rs`).
 
 mod driver;
 mod phases;
+mod report;
 mod server;
 mod soak;
 mod stub;
 
 use std::time::Duration;
 
+use chrono::Utc;
 use phases::{Bench, Column};
 use reqwest::Client;
+use serde_json::{json, Value};
 use sqlx::{Connection, Executor, PgConnection};
 
 /// A fresh PostgreSQL database for the run, or why there is none.
@@ -54,21 +59,56 @@ fn cpu_model() -> String {
         .unwrap_or_else(|| "unknown CPU".into())
 }
 
-fn print_table(sqlite: &Column, postgres: &Result<Column, String>) {
+/// The table's rows: (measure, SQLite, PostgreSQL or why it was skipped).
+fn table(sqlite: &Column, postgres: &Result<Column, String>) -> Vec<[String; 3]> {
+    sqlite
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, (label, value))| {
+            let pg = match postgres {
+                Ok(column) => column
+                    .rows
+                    .get(i)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default(),
+                Err(reason) if i == 0 => reason.clone(),
+                Err(_) => String::new(),
+            };
+            [label.clone(), value.clone(), pg]
+        })
+        .collect()
+}
+
+fn print_table(rows: &[[String; 3]]) {
     println!("| measure | SQLite | PostgreSQL |");
     println!("|---|---|---|");
-    for (i, (label, value)) in sqlite.iter().enumerate() {
-        let pg = match postgres {
-            Ok(column) => column.get(i).map(|(_, v)| v.clone()).unwrap_or_default(),
-            Err(reason) if i == 0 => reason.clone(),
-            Err(_) => String::new(),
-        };
-        println!("| {label} | {value} | {pg} |");
+    for [label, sqlite, pg] in rows {
+        println!("| {label} | {sqlite} | {pg} |");
     }
+}
+
+/// `MemTotal` of /proc/meminfo, in GiB.
+fn memory_gib() -> Option<f64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib: f64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib / (1024.0 * 1024.0))
+}
+
+fn machine(cores: usize) -> Value {
+    json!({"cores": cores, "cpu": cpu_model(), "memory_gib": memory_gib()})
 }
 
 #[tokio::main]
 async fn main() {
+    let started = Utc::now();
     let phase = std::env::var("LOAD_SECS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -95,7 +135,18 @@ async fn main() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(300);
         eprintln!("soak: {cores} cores, {}, {secs} s", cpu_model());
-        soak::soak(&bench.client, &sqlite_url, &stub, Duration::from_secs(secs)).await;
+        let results =
+            soak::soak(&bench.client, &sqlite_url, &stub, Duration::from_secs(secs)).await;
+        let report = json!({
+            "format": 1,
+            "bench": "soak",
+            "started_at": report::timestamp(started),
+            "finished_at": report::timestamp(Utc::now()),
+            "machine": machine(cores),
+            "settings": {"soak_secs": secs, "database": "sqlite"},
+            "soak": results,
+        });
+        report::write_if_asked(started, &report);
         return;
     }
     eprintln!("load: {cores} cores, {}, {phase} s phases", cpu_model());
@@ -115,5 +166,33 @@ async fn main() {
          {phase} s per phase; latencies from each request's scheduled start.\n",
         cpu_model()
     );
-    print_table(&sqlite, &postgres);
+    let rows = table(&sqlite, &postgres);
+    print_table(&rows);
+    let report = json!({
+        "format": 1,
+        "bench": "load",
+        "started_at": report::timestamp(started),
+        "finished_at": report::timestamp(Utc::now()),
+        "machine": machine(cores),
+        "settings": {
+            "phase_secs": phase,
+            "rounds": phases::ROUNDS,
+            "clients": phases::CLIENTS,
+            "proxy_rate_per_s": phases::PROXY_RATE,
+            "probe_rate_per_s": phases::PROBE_RATE,
+            "bcrypt_cost": server::BCRYPT_COST,
+        },
+        "table": rows
+            .iter()
+            .map(|[measure, sqlite, postgres]| {
+                json!({"measure": measure, "sqlite": sqlite, "postgres": postgres})
+            })
+            .collect::<Vec<_>>(),
+        "sqlite": sqlite.raw,
+        "postgres": match &postgres {
+            Ok(column) => column.raw.clone(),
+            Err(reason) => json!({"skipped": reason}),
+        },
+    });
+    report::write_if_asked(started, &report);
 }

@@ -1,6 +1,6 @@
 //! The server under test: the release `nextarget` binary as a child
 //! process (so its memory is its own), production-like logs (JSON, info)
-//! sent to /dev/null, the LLM pointed at the stub.
+//! read and dropped, the LLM pointed at the stub.
 
 use std::{
     io::{BufRead, BufReader},

@@ -14,6 +14,8 @@ use crate::driver::{open_loop, MakeRequest, Stats};
 use crate::server::ServerProcess;
 
 const SAMPLE: Duration = Duration::from_secs(10);
+/// Requests per second: `/users/me`, `/ai/completions`, `/ai/history`, sign-ups.
+const RATES: [u32; 4] = [200, 100, 40, 2];
 /// Samples before this are warm-up (caches, pools, allocator arenas).
 const WARM_UP_SAMPLES: usize = 6;
 
@@ -56,7 +58,8 @@ fn slope(ys: &[f64]) -> f64 {
     num / den
 }
 
-pub async fn soak(client: &Client, database_url: &str, stub: &str, total: Duration) {
+/// Runs the soak, prints its table and summary, and returns them as JSON.
+pub async fn soak(client: &Client, database_url: &str, stub: &str, total: Duration) -> Value {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = ServerProcess::start(database_url, stub, dir.path());
     let base = server.address.clone();
@@ -80,14 +83,15 @@ pub async fn soak(client: &Client, database_url: &str, stub: &str, total: Durati
 
     println!("\n| t (s) | RSS MiB | ok | errors |\n|---|---|---|---|");
     let mut samples = Vec::new();
+    let mut rows = Vec::new();
     let (mut ok, mut errors) = (0u64, 0u64);
     let rounds = (total.as_secs() / SAMPLE.as_secs()).max(1);
     for round in 1..=rounds {
         let (a, b, c, d): (Stats, Stats, Stats, Stats) = tokio::join!(
-            open_loop(client, 200, SAMPLE, me.clone()),
-            open_loop(client, 100, SAMPLE, complete.clone()),
-            open_loop(client, 40, SAMPLE, history.clone()),
-            open_loop(client, 2, SAMPLE, signup.clone()),
+            open_loop(client, RATES[0], SAMPLE, me.clone()),
+            open_loop(client, RATES[1], SAMPLE, complete.clone()),
+            open_loop(client, RATES[2], SAMPLE, history.clone()),
+            open_loop(client, RATES[3], SAMPLE, signup.clone()),
         );
         for s in [&a, &b, &c, &d] {
             ok += s.ok;
@@ -95,6 +99,9 @@ pub async fn soak(client: &Client, database_url: &str, stub: &str, total: Durati
         }
         let rss = server.rss_mib();
         samples.push(rss);
+        rows.push(json!({
+            "t_s": round * SAMPLE.as_secs(), "rss_mib": rss, "ok": ok, "errors": errors,
+        }));
         println!(
             "| {} | {rss:.1} | {ok} | {errors} |",
             round * SAMPLE.as_secs()
@@ -109,11 +116,24 @@ pub async fn soak(client: &Client, database_url: &str, stub: &str, total: Durati
     } else {
         "GROWING"
     };
+    let peak = server.peak_rss_mib();
     println!(
         "\nSoak, SQLite, {} s: idle {idle:.1} MiB; after warm-up {first:.1} MiB, at the end \
-         {last:.1} MiB, peak {:.1} MiB; slope {per_minute:+.2} MiB/min after warm-up: {verdict}. \
+         {last:.1} MiB, peak {peak:.1} MiB; slope {per_minute:+.2} MiB/min after warm-up: {verdict}. \
          {ok} requests answered, {errors} errors.",
         total.as_secs(),
-        server.peak_rss_mib(),
     );
+    json!({
+        "rates_per_s": {
+            "users_me": RATES[0], "ai_completions": RATES[1], "ai_history": RATES[2], "sign_ups": RATES[3],
+        },
+        "sample_every_s": SAMPLE.as_secs(),
+        "warm_up_samples": WARM_UP_SAMPLES,
+        "samples": rows,
+        "rss_mib": {"idle": idle, "after_warm_up": first, "end": last, "peak": peak},
+        "slope_mib_per_min_after_warm_up": per_minute,
+        "verdict": verdict,
+        "ok": ok,
+        "errors": errors,
+    })
 }

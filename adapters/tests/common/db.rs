@@ -1,10 +1,12 @@
 //! A database of each test's own: a temporary SQLite file, or a fresh
-//! PostgreSQL database on `NEXTARGET_TEST_POSTGRES_URL`; and the Redis URL.
-//! Outside CI a missing URL skips its tests (the reason printed); under
-//! `CI=true` it is a failure. The conformance suites here and the API
-//! tests of the root package (`tests/common`) both include this file.
+//! PostgreSQL database on `NEXTARGET_TEST_POSTGRES_URL`; the Redis URL; and
+//! [`skip`], the one way a test of either package skips. Outside CI a
+//! missing URL skips its tests (the reason printed); under `CI=true` it is
+//! a failure. The conformance suites here and the API tests of the root
+//! package (`tests/common`) both include this file.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::sync::Arc;
 
 use nextarget_adapters::storage::{self, Storage};
@@ -55,13 +57,7 @@ pub async fn test_database(backend: Backend) -> Option<TestDb> {
         }
         Backend::Postgres => {
             let Ok(admin_url) = std::env::var("NEXTARGET_TEST_POSTGRES_URL") else {
-                assert!(
-                    std::env::var("CI").as_deref() != Ok("true"),
-                    "CI=true but NEXTARGET_TEST_POSTGRES_URL is unset: PostgreSQL tests must run in CI"
-                );
-                eprintln!(
-                    "skipped: NEXTARGET_TEST_POSTGRES_URL is unset, PostgreSQL tests not run"
-                );
+                skip("NEXTARGET_TEST_POSTGRES_URL is unset, PostgreSQL tests not run");
                 return None;
             };
             let name = format!("nextarget_test_{}", Uuid::new_v4().simple());
@@ -89,14 +85,53 @@ pub fn redis_url() -> Option<String> {
     match std::env::var("NEXTARGET_TEST_REDIS_URL") {
         Ok(url) => Some(url),
         Err(_) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but NEXTARGET_TEST_REDIS_URL is unset: Redis tests must run in CI"
-            );
-            eprintln!("skipped: NEXTARGET_TEST_REDIS_URL is unset, Redis tests not run");
+            skip("NEXTARGET_TEST_REDIS_URL is unset, Redis tests not run");
             None
         }
     }
+}
+
+/// Marks the calling test as skipped for `reason`; the caller then returns
+/// without asserting anything. Under `CI=true` it fails the test instead:
+/// nothing may skip in CI. Otherwise it prints `skipped: <reason>` and, when
+/// `NEXTARGET_SKIP_LOG` names a file, appends to it one line
+/// `skipped<TAB><test binary><TAB><test name><TAB><reason>`, which `.ci/run`
+/// reads to count the test as skipped rather than passed (libtest counts a
+/// test that returns as passed, and does not show a passing test's output).
+pub fn skip(reason: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true, and a test may not skip in CI: {reason}"
+    );
+    eprintln!("skipped: {reason}");
+    if let Some(log) = std::env::var_os("NEXTARGET_SKIP_LOG") {
+        let line = skip_log_line(reason);
+        // One short write in append mode: lines of concurrent tests (and
+        // test binaries) do not interleave.
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .and_then(|mut file| file.write_all(line.as_bytes()))
+            .unwrap_or_else(|e| panic!("cannot append to NEXTARGET_SKIP_LOG={log:?}: {e}"));
+    }
+}
+
+/// The line [`skip`] logs: the test binary's file name (as cargo's
+/// `Running ... (<path>)` line shows it), the test's name (libtest names each
+/// test's thread after it; `?` when not on a test thread), the reason.
+fn skip_log_line(reason: &str) -> String {
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.file_name()?.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "?".to_owned());
+    let thread = std::thread::current();
+    let test = match thread.name() {
+        Some(name) if name != "main" => name,
+        _ => "?",
+    };
+    let reason = reason.replace(['\t', '\n'], " ");
+    format!("skipped\t{binary}\t{test}\t{reason}\n")
 }
 
 /// Runs each named `async fn(Backend)` on SQLite and on PostgreSQL (the
