@@ -15,7 +15,13 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::common::{spawn_instance, TestApp, TestDb, STRONG_PASSWORD};
-use crate::support::{ready, wait_ready, PgCluster};
+use crate::support::{ready, wait_ready, PgCluster, SLACK};
+
+/// `database.acquire_timeout_secs`: how long a request waits for a
+/// connection before its 503.
+const ACQUIRE: Duration = Duration::from_secs(1);
+/// How long the database stays down.
+const OUTAGE: Duration = Duration::from_secs(3);
 
 /// One request of the load, as the client saw it.
 struct Outcome {
@@ -84,7 +90,10 @@ async fn postgres_restarted_under_load_gives_fast_503s_then_recovers_without_los
         spawn_instance(
             &TestDb::at(cluster.url()),
             &[
-                ("database.acquire_timeout_secs", "1"),
+                (
+                    "database.acquire_timeout_secs",
+                    &ACQUIRE.as_secs().to_string(),
+                ),
                 ("rate_limit.ai_requests_per_minute", "100000"),
             ],
             None,
@@ -105,11 +114,8 @@ async fn postgres_restarted_under_load_gives_fast_503s_then_recovers_without_los
     let (status, body) = ready(&app).await;
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["checks"]["database"], "unavailable", "{body}");
-    assert!(
-        started.elapsed() < Duration::from_secs(2),
-        "/ready was slow"
-    );
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(started.elapsed() < ACQUIRE + SLACK, "/ready was slow");
+    tokio::time::sleep(OUTAGE).await;
     let outage_to = Instant::now();
     let c = cluster.clone();
     blocking(move || c.pg_ctl_start()).await.expect("start");
@@ -128,9 +134,11 @@ async fn postgres_restarted_under_load_gives_fast_503s_then_recovers_without_los
         let unavailable = o.status == 503 && o.code.as_deref() == Some("service_unavailable");
         assert!(ok || unavailable, "status {} code {:?}", o.status, o.code);
         if unavailable {
-            assert!(o.took < Duration::from_secs(2), "503 after {:?}", o.took);
+            assert!(o.took < ACQUIRE + SLACK, "503 after {:?}", o.took);
         }
-        assert!(o.took < Duration::from_secs(3), "took {:?}", o.took);
+        // Any other answer within the same promise, with room for one that
+        // the stop caught in the middle of a query.
+        assert!(o.took < ACQUIRE * 2 + SLACK, "took {:?}", o.took);
         if o.started >= outage_from && o.started + o.took <= outage_to {
             assert_eq!(o.status, 503, "served while the database was down");
         }
