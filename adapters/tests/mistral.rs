@@ -176,11 +176,8 @@ async fn slow_reply_is_a_timeout() {
 
 #[tokio::test]
 async fn connection_refused_is_unavailable() {
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        listener.local_addr().expect("addr").port()
-    };
-    let c = client(&format!("http://127.0.0.1:{port}"), Duration::from_secs(5));
+    let refusing = common::refusing::Refusing::new();
+    let c = client(&refusing.url("http"), Duration::from_secs(5));
     let err = c.complete(request(false)).await.expect_err("must fail");
     assert!(matches!(err, LlmError::Unavailable(_)), "{err:?}");
 }

@@ -137,7 +137,8 @@ async fn a_reply_slower_than_the_timeout_is_a_504() {
 
 #[tokio::test]
 async fn an_unreachable_provider_is_a_503() {
-    let (app, token) = spawn_app_on_mistral(Backend::Sqlite, "http://127.0.0.1:1", &[])
+    let refusing = crate::common::refusing::Refusing::new();
+    let (app, token) = spawn_app_on_mistral(Backend::Sqlite, &refusing.url("http"), &[])
         .await
         .expect("app");
     problem(

@@ -21,6 +21,8 @@ mod app;
 #[path = "../../adapters/tests/common/db.rs"]
 mod db;
 mod problem;
+#[path = "../../adapters/tests/common/refusing.rs"]
+pub mod refusing;
 
 pub use app::*;
 pub use db::*;

@@ -97,13 +97,19 @@ async fn a_facebook_account_without_email_gets_an_invalid_domain_address() {
 
 #[tokio::test]
 async fn a_token_facebook_refuses_is_invalid_provider_token() {
+    // The refusal still carries the identity `1003` beside its error: a
+    // client that read the body without its status would sign that user in.
+    let identity = json!({"id": "1003", "email": "refused@example.com"});
+    let answer = |status: u16| {
+        let mut body = identity.clone();
+        body["error"] = json!({"type": "OAuthException", "code": 190});
+        ResponseTemplate::new(status).set_body_json(body)
+    };
     for status in [400, 401] {
         let Some(OAuthApp { app, idp }) = spawn_oauth_app(Backend::Sqlite).await else {
             return;
         };
-        let refusal = ResponseTemplate::new(status)
-            .set_body_json(json!({"error": {"type": "OAuthException", "code": 190}}));
-        graph_answers(&idp, "fb-token-3", refusal).await;
+        graph_answers(&idp, "fb-token-3", answer(status)).await;
         let started = start(&app, "facebook").await;
         let query = [("code", "fb-code"), ("state", started.get("state"))];
         let resp = callback(&app, "facebook", &query).await;
@@ -114,6 +120,15 @@ async fn a_token_facebook_refuses_is_invalid_provider_token() {
         );
         assert!(!user_exists(&app, Provider::Facebook, "1003").await);
     }
+    // The same answer with a 200 is that user: what the refusals did not create.
+    let Some(OAuthApp { app, idp }) = spawn_oauth_app(Backend::Sqlite).await else {
+        return;
+    };
+    graph_answers(&idp, "fb-token-3", answer(200)).await;
+    let started = start(&app, "facebook").await;
+    let query = [("code", "fb-code"), ("state", started.get("state"))];
+    assert_eq!(callback(&app, "facebook", &query).await.status(), 200);
+    assert!(user_exists(&app, Provider::Facebook, "1003").await);
 }
 
 #[tokio::test]

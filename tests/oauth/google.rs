@@ -114,15 +114,20 @@ async fn an_expired_state_is_invalid_state(backend: Backend) {
     let fresh = start(&app, "google").await;
     app.advance(599);
     let id_token = sign(&claims("g-301", Some(fresh.get("nonce"))), KID, false);
-    token_endpoint_returns(&idp, &id_token).await;
-    let query = [("code", "c"), ("state", fresh.get("state"))];
+    token_endpoint_returns_for_code(&idp, "c-fresh", &id_token).await;
+    let query = [("code", "c-fresh"), ("state", fresh.get("state"))];
     assert_eq!(callback(&app, "google", &query).await.status(), 200);
-    // Past them (the server's clock moves; nothing sleeps): refused.
-    let stale = start(&app, "google").await;
-    app.advance(601);
-    let query = [("code", "c"), ("state", stale.get("state"))];
-    problem(callback(&app, "google", &query).await, 400, "invalid_state").await;
     assert!(user_exists(&app, Provider::Google, "g-301").await);
+    // Past them (the server's clock moves; nothing sleeps): refused, though
+    // Google would answer this code with a valid id_token for `g-300`
+    // (the stale state's own nonce): that user is not created.
+    let stale = start(&app, "google").await;
+    let id_token = sign(&claims("g-300", Some(stale.get("nonce"))), KID, false);
+    token_endpoint_returns_for_code(&idp, "c-stale", &id_token).await;
+    app.advance(601);
+    let query = [("code", "c-stale"), ("state", stale.get("state"))];
+    problem(callback(&app, "google", &query).await, 400, "invalid_state").await;
+    assert_eq!(exchanges_of(&idp, "c-stale").await, 0, "code not exchanged");
     assert!(!user_exists(&app, Provider::Google, "g-300").await);
 }
 

@@ -14,7 +14,7 @@ use secrecy::SecretString;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use wiremock::{
-    matchers::{method, path},
+    matchers::{body_string_contains, method, path},
     Mock, MockServer, ResponseTemplate,
 };
 
@@ -178,6 +178,29 @@ pub async fn token_endpoint_answers(idp: &MockServer, template: ResponseTemplate
 pub async fn token_endpoint_returns(idp: &MockServer, id_token: &str) {
     let body = json!({"access_token": "ya29.test", "id_token": id_token, "token_type": "Bearer"});
     token_endpoint_answers(idp, ResponseTemplate::new(200).set_body_json(body)).await;
+}
+
+/// Makes the mock token endpoint answer `id_token` to the exchange of
+/// `code` only (other codes fall through to other mocks).
+pub async fn token_endpoint_returns_for_code(idp: &MockServer, code: &str, id_token: &str) {
+    let body = json!({"access_token": "ya29.test", "id_token": id_token, "token_type": "Bearer"});
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .and(body_string_contains(format!("code={code}&")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(idp)
+        .await;
+}
+
+/// How many code exchanges for `code` the mock token endpoint received.
+pub async fn exchanges_of(idp: &MockServer, code: &str) -> usize {
+    let needle = format!("code={code}&");
+    idp.received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == "/token" && String::from_utf8_lossy(&r.body).contains(&needle))
+        .count()
 }
 
 pub async fn callback(app: &TestApp, provider: &str, query: &[(&str, &str)]) -> Response {

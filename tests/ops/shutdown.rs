@@ -6,7 +6,7 @@
 use std::{
     process::Stdio,
     sync::{
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
         Arc,
     },
     time::{Duration, Instant},
@@ -119,12 +119,14 @@ async fn answered_id(resp: reqwest::Response, streamed: bool) -> Option<Uuid> {
 }
 
 /// One client: completions one after another until the server is gone.
-/// Returns the ids answered, and how many of them finished after SIGTERM.
+/// Returns the ids answered, and how many of them finished after SIGTERM;
+/// `answered` counts them as they come.
 async fn client_loop(
     address: String,
     token: String,
     streamed: bool,
     signalled: Arc<AtomicBool>,
+    answered: Arc<AtomicUsize>,
 ) -> (Vec<Uuid>, usize) {
     let client = reqwest::Client::new();
     let (mut ids, mut after_signal) = (Vec::new(), 0);
@@ -144,6 +146,7 @@ async fn client_loop(
         match answered_id(resp, streamed).await {
             Some(id) => {
                 ids.push(id);
+                answered.fetch_add(1, Ordering::SeqCst);
                 if was_signalled {
                     after_signal += 1;
                 }
@@ -174,6 +177,7 @@ async fn sigterm_mid_load_drains_requests_and_loses_no_history() {
         .to_owned();
 
     let signalled = Arc::new(AtomicBool::new(false));
+    let answered = Arc::new(AtomicUsize::new(0));
     let clients: Vec<_> = (0..CLIENTS)
         .map(|i| {
             tokio::spawn(client_loop(
@@ -181,11 +185,17 @@ async fn sigterm_mid_load_drains_requests_and_loses_no_history() {
                 token.clone(),
                 i % 2 == 1,
                 signalled.clone(),
+                answered.clone(),
             ))
         })
         .collect();
-    // Two rounds of completions done, the third in flight.
-    tokio::time::sleep(UPSTREAM_DELAY * 2 + UPSTREAM_DELAY / 2).await;
+    // Two rounds of completions answered (counted, not timed), the next in
+    // flight.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while answered.load(Ordering::SeqCst) < CLIENTS * 2 {
+        assert!(Instant::now() < deadline, "the load stalled");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     signalled.store(true, Ordering::SeqCst);
     let pid = i32::try_from(child.id().expect("pid")).expect("pid fits");
     // SAFETY: kill takes plain integers, no memory; the pid is our own

@@ -1,6 +1,8 @@
 //! Helpers shared by the Mistral adapter tests.
 #![allow(dead_code)]
 
+pub mod refusing;
+
 use std::time::Duration;
 
 use nextarget_adapters::llm::mistral::{MistralClient, MistralConfig};

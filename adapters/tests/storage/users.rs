@@ -163,23 +163,31 @@ async fn deleting_a_user_removes_their_refresh_tokens(backend: Backend) {
         })
         .await;
     assert!(matches!(dup, Err(StoreError::Duplicate(_))), "{dup:?}");
+    let stored = async |hash: &str| s.refresh_tokens.find(hash).await.expect("find").is_some();
+    assert!(stored(&token.token_hash).await);
     assert!(s.users.delete(user.id).await.expect("deleted"));
     assert!(!s.users.delete(user.id).await.expect("second delete"));
-    // The hash is free again: the token row went with its user.
-    s.users
-        .create(&NewUser {
+    // The token row went with its user: its hash is unknown and free again,
+    // for another user's token.
+    assert!(!stored(&token.token_hash).await);
+    let other = new_user("kim@example.com", Provider::Local, None);
+    s.users.create(&other).await.expect("recreated");
+    s.refresh_tokens
+        .insert(&NewRefreshToken {
             id: Uuid::now_v7(),
-            ..user.clone()
+            user_id: other.id,
+            ..token.clone()
         })
         .await
-        .expect("recreated");
-    let again = NewRefreshToken {
+        .expect("the same hash for a new user");
+    // And no token can name the deleted user any more.
+    let orphan = NewRefreshToken {
         id: Uuid::now_v7(),
-        user_id: user.id,
+        token_hash: "cd".repeat(32),
         ..token
     };
     assert!(
-        s.refresh_tokens.insert(&again).await.is_err(),
+        s.refresh_tokens.insert(&orphan).await.is_err(),
         "old user id is gone"
     );
 }

@@ -70,6 +70,8 @@ impl AuthService {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
     use nextarget_ports::FailureCount;
 
     use super::*;
@@ -100,46 +102,70 @@ mod tests {
         assert_eq!(session.user.email.as_str(), "alice@example.com");
     }
 
-    #[tokio::test]
-    async fn an_unknown_email_still_pays_for_a_dummy_verification() {
+    /// What the lookup by email does in a test of a refused login.
+    enum Lookup {
+        NotRun,
+        FindsNone,
+        FindsAlice,
+    }
+
+    /// Runs a login that must be refused, with `verify` answering `false`,
+    /// and returns the stored hash `verify` got on each call: `[None]` is
+    /// one dummy verification.
+    async fn verifications(lookup: Lookup, email: &str, password: &str) -> Vec<Option<String>> {
         let mut fx = AuthFixture::new();
         fx.no_failures_recorded();
         fx.failures_recorded(1);
-        fx.users.expect_find_by_email().returning(|_, _| Ok(None));
-        fx.hasher
-            .expect_verify()
-            .withf(|_, hash| hash.is_none())
-            .times(1)
-            .returning(|_, _| Ok(false));
+        let find = fx.users.expect_find_by_email();
+        match lookup {
+            Lookup::NotRun => find.never(),
+            Lookup::FindsNone => find.returning(|_, _| Ok(None)),
+            Lookup::FindsAlice => find.returning(|email, _| Ok(Some(local_user(email.as_str())))),
+        };
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = seen.clone();
+        fx.hasher.expect_verify().returning(move |_, hash| {
+            let stored = hash.map(|h| h.as_str().to_owned());
+            log.lock().expect("log").push(stored);
+            Ok(false)
+        });
         let err = fx
             .service()
-            .login("ghost@example.com", &secret("x"), None)
+            .login(email, &secret(password), None)
             .await
             .err();
         assert!(
             matches!(err, Some(AuthError::InvalidCredentials)),
             "{err:?}"
         );
+        let seen = seen.lock().expect("log").clone();
+        seen
+    }
+
+    #[tokio::test]
+    async fn an_unknown_email_still_pays_for_a_dummy_verification() {
+        let seen = verifications(Lookup::FindsNone, "ghost@example.com", "x").await;
+        assert_eq!(seen, [None]);
+    }
+
+    #[tokio::test]
+    async fn a_malformed_email_still_pays_for_a_dummy_verification() {
+        let seen = verifications(Lookup::NotRun, "not an email", "x").await;
+        assert_eq!(seen, [None]);
+    }
+
+    #[tokio::test]
+    async fn a_password_past_bcrypts_72_bytes_is_verified_against_the_dummy_only() {
+        let long = "p".repeat(MAX_PASSWORD_BYTES + 1);
+        let seen = verifications(Lookup::FindsAlice, "alice@example.com", &long).await;
+        // Not the account's hash: bcrypt would compare its first 72 bytes.
+        assert_eq!(seen, [None]);
     }
 
     #[tokio::test]
     async fn a_wrong_password_is_the_same_error_as_an_unknown_email() {
-        let mut fx = AuthFixture::new();
-        fx.no_failures_recorded();
-        fx.failures_recorded(1);
-        fx.users
-            .expect_find_by_email()
-            .returning(|email, _| Ok(Some(local_user(email.as_str()))));
-        fx.hasher.expect_verify().returning(|_, _| Ok(false));
-        let err = fx
-            .service()
-            .login("alice@example.com", &secret("wrong"), None)
-            .await
-            .err();
-        assert!(
-            matches!(err, Some(AuthError::InvalidCredentials)),
-            "{err:?}"
-        );
+        let seen = verifications(Lookup::FindsAlice, "alice@example.com", "wrong").await;
+        assert_eq!(seen, [Some("$2b$04$hash".to_owned())]);
     }
 
     #[tokio::test]

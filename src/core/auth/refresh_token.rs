@@ -34,9 +34,15 @@ mod tests {
     }
 
     #[test]
-    fn the_hash_is_stable_hex_sha256() {
-        assert_eq!(hash("abc"), hash("abc"));
-        assert_eq!(hash("abc").len(), 64);
-        assert_ne!(hash("abc"), hash("abd"));
+    fn the_hash_is_lower_hex_sha256() {
+        // The test vectors of FIPS 180-2 (appendix B.1) and of the empty string.
+        assert_eq!(
+            hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            hash(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
     }
 }
