@@ -21,17 +21,59 @@ pub enum Backend {
     Postgres,
 }
 
-/// A database of the test's own (clones share it: a second instance).
+/// A database of the test's own (clones share it: a second instance). It
+/// goes when the last clone does: the SQLite file with its directory, the
+/// PostgreSQL database dropped.
 #[derive(Clone)]
 pub struct TestDb {
     pub url: String,
     _dir: Option<Arc<TempDir>>,
+    _database: Option<Arc<DropDatabase>>,
+}
+
+/// Drops a test's PostgreSQL database when dropped (`WITH (FORCE)`: the
+/// test's servers may still hold connections), so runs leave none behind.
+struct DropDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for DropDatabase {
+    fn drop(&mut self) {
+        let admin_url = std::mem::take(&mut self.admin_url);
+        let name = std::mem::take(&mut self.name);
+        // A thread of its own: this may run inside the test's runtime,
+        // which cannot block on another.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut admin = PgConnection::connect(&admin_url).await.ok()?;
+                admin
+                    .execute(sqlx::AssertSqlSafe(format!(
+                        r#"DROP DATABASE IF EXISTS "{name}" WITH (FORCE)"#
+                    )))
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(_))) {
+            eprintln!("test database not dropped; drop nextarget_test_* databases by hand");
+        }
+    }
 }
 
 impl TestDb {
     /// A database the test manages itself (e.g. on a cluster of its own).
     pub fn at(url: String) -> Self {
-        Self { url, _dir: None }
+        Self {
+            url,
+            _dir: None,
+            _database: None,
+        }
     }
 
     /// Every storage port on this database, migrated (each call is another
@@ -53,6 +95,7 @@ pub async fn test_database(backend: Backend) -> Option<TestDb> {
             Some(TestDb {
                 url,
                 _dir: Some(Arc::new(dir)),
+                _database: None,
             })
         }
         Backend::Postgres => {
@@ -74,6 +117,7 @@ pub async fn test_database(backend: Backend) -> Option<TestDb> {
             Some(TestDb {
                 url: url.to_string(),
                 _dir: None,
+                _database: Some(Arc::new(DropDatabase { admin_url, name })),
             })
         }
     }
