@@ -71,6 +71,29 @@ impl Email {
     pub fn local_part(&self) -> &str {
         self.0.split('@').next().unwrap_or_default()
     }
+
+    /// What a password must not be built from: the local part, its words,
+    /// and the domain's labels but the last (`alice.martin@run-club.fr` →
+    /// `alice.martin`, `alice`, `martin`, `run-club`, `run`, `club`), each
+    /// at least 3 characters.
+    pub fn parts(&self) -> Vec<&str> {
+        let (local, domain) = self.0.split_once('@').unwrap_or((&self.0, ""));
+        let mut labels: Vec<&str> = domain.split('.').collect();
+        labels.pop();
+        fn words(s: &str) -> Vec<&str> {
+            let mut out = vec![s];
+            out.extend(s.split(|c: char| !c.is_alphanumeric()));
+            out
+        }
+        let mut parts: Vec<&str> = words(local)
+            .into_iter()
+            .chain(labels.into_iter().flat_map(words))
+            .filter(|p| p.chars().count() >= 3)
+            .collect();
+        parts.sort_unstable();
+        parts.dedup();
+        parts
+    }
 }
 
 impl fmt::Debug for Email {
@@ -88,6 +111,24 @@ impl fmt::Display for Email {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parts_are_the_local_part_its_words_and_the_domain_labels() {
+        let email = Email::parse("alice.martin+run@run-club.example.fr").expect("valid");
+        assert_eq!(
+            email.parts(),
+            [
+                "alice",
+                "alice.martin+run",
+                "club",
+                "example",
+                "martin",
+                "run",
+                "run-club"
+            ]
+        );
+        assert_eq!(Email::parse("al@x.io").expect("valid").parts(), Vec::<&str>::new());
+    }
 
     #[test]
     fn parse_trims_and_lowercases() {

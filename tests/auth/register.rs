@@ -13,7 +13,58 @@ on_every_backend!(
     weak_short_long_and_missing_passwords_are_validation_errors,
     a_malformed_or_missing_email_is_a_validation_error,
     the_refresh_token_is_stored_only_as_a_hash,
+    a_strong_password_of_exactly_72_bytes_signs_up_and_signs_in,
+    a_password_built_from_the_email_is_refused_with_the_reason,
 );
+
+async fn a_strong_password_of_exactly_72_bytes_signs_up_and_signs_in(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    // 24 + 48 bytes: the contract's upper bound, multi-byte UTF-8 included.
+    let password = format!("tundra-Velvet-93-orbit-x{}", "€".repeat(16));
+    assert_eq!(password.len(), 72);
+    let resp = app.register("max@example.com", &password).await;
+    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap_or_default());
+    assert_eq!(app.login("max@example.com", &password).await.status(), 200);
+    // The last byte counts: the same password with its last character
+    // changed is a wrong password, and one byte more is never matched.
+    let mut changed = password.clone();
+    changed.pop();
+    changed.push('₤');
+    assert_eq!(changed.len(), 72);
+    assert_eq!(app.login("max@example.com", &changed).await.status(), 401);
+    assert_eq!(
+        app.login("max@example.com", &format!("{password}x"))
+            .await
+            .status(),
+        401
+    );
+    // Nor trimmed: a space around it is another password.
+    assert_eq!(
+        app.login("max@example.com", &format!(" {}", &password[1..]))
+            .await
+            .status(),
+        401
+    );
+}
+
+async fn a_password_built_from_the_email_is_refused_with_the_reason(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let resp = app
+        .register("alice.martin@run-club.fr", "AliceMartin-RunClub")
+        .await;
+    let body = problem(resp, 422, "validation_error").await;
+    assert_eq!(body["errors"][0]["field"], "password");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("built from your email address")),
+        "{body}"
+    );
+}
 
 async fn a_new_local_account_gets_a_token_response(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {

@@ -17,6 +17,9 @@ struct Claims {
     iat: i64,
     exp: i64,
     jti: String,
+    /// Not before: honoured when present (RFC 7519 4.1.5); not issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nbf: Option<i64>,
 }
 
 pub struct JwtCodec {
@@ -59,6 +62,7 @@ impl AccessTokenCodec for JwtCodec {
             iat: now.timestamp(),
             exp: now.timestamp() + ttl,
             jti: token_id.to_string(),
+            nbf: None,
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
         Ok(IssuedAccessToken {
@@ -79,6 +83,10 @@ impl AccessTokenCodec for JwtCodec {
         let claims = data.claims;
         if now.timestamp() >= claims.exp {
             return Err(TokenError::Expired);
+        }
+        // Against the server's clock, like `exp`, with no leeway.
+        if claims.nbf.is_some_and(|nbf| now.timestamp() < nbf) {
+            return Err(TokenError::Invalid);
         }
         Ok(AccessClaims {
             user_id: Uuid::parse_str(&claims.sub).map_err(|_| TokenError::Invalid)?,
@@ -110,6 +118,26 @@ mod tests {
             codec().verify(&issued.token, later),
             Err(TokenError::Expired)
         );
+    }
+
+    #[test]
+    fn a_token_is_refused_before_its_nbf() {
+        let now = Utc::now();
+        let token = |nbf: i64| {
+            let claims = Claims {
+                sub: Uuid::now_v7().to_string(),
+                iat: now.timestamp(),
+                exp: now.timestamp() + 900,
+                jti: Uuid::now_v7().to_string(),
+                nbf: Some(nbf),
+            };
+            encode(&Header::new(Algorithm::HS256), &claims, &codec().encoding).expect("token")
+        };
+        assert_eq!(
+            codec().verify(&token(now.timestamp() + 60), now),
+            Err(TokenError::Invalid)
+        );
+        assert!(codec().verify(&token(now.timestamp()), now).is_ok());
     }
 
     #[test]

@@ -1,5 +1,12 @@
 //! `PasswordHasher` on bcrypt, run on the low-priority [`crate::auth::cpu_pool`]
 //! so the async workers stay free while a hash takes its ~0.3 s (cost 12).
+//!
+//! Exactly, byte for byte: bcrypt reads at most 72 bytes, so a longer
+//! password is never hashed nor matched (it would collide with its first 72
+//! bytes). The crate's non-truncating calls also refuse *exactly* 72 bytes
+//! (they count bcrypt's NUL terminator); at 72 every password byte is still
+//! used, only the terminator is dropped, so that length goes through the
+//! plain calls.
 
 use async_trait::async_trait;
 use nextarget_ports::{PasswordHash, PasswordHasher};
@@ -35,14 +42,35 @@ impl BcryptHasher {
     }
 }
 
+/// The most bytes bcrypt reads.
+const BCRYPT_MAX_BYTES: usize = 72;
+
+/// The hash of `password`, every byte of it counted.
+fn hash_exactly(password: &str, cost: u32) -> anyhow::Result<String> {
+    Ok(match password.len() {
+        n if n > BCRYPT_MAX_BYTES => anyhow::bail!(
+            "a password of {n} bytes cannot be hashed without truncation (at most {BCRYPT_MAX_BYTES})"
+        ),
+        BCRYPT_MAX_BYTES => bcrypt::hash(password, cost)?,
+        _ => bcrypt::non_truncating_hash(password, cost)?,
+    })
+}
+
+/// Whether `password` is the one `encoded` was made from, every byte of it.
+fn verify_exactly(password: &str, encoded: &str) -> bool {
+    match password.len() {
+        n if n > BCRYPT_MAX_BYTES => false,
+        BCRYPT_MAX_BYTES => bcrypt::verify(password, encoded).unwrap_or(false),
+        _ => bcrypt::non_truncating_verify(password, encoded).unwrap_or(false),
+    }
+}
+
 #[async_trait]
 impl PasswordHasher for BcryptHasher {
     async fn hash(&self, password: &SecretString) -> anyhow::Result<PasswordHash> {
         let password = password.expose_secret().to_owned();
         let cost = self.cost;
-        let hashed =
-            crate::auth::cpu_pool::run(move || bcrypt::non_truncating_hash(password, cost))
-                .await??;
+        let hashed = crate::auth::cpu_pool::run(move || hash_exactly(&password, cost)).await??;
         Ok(PasswordHash::new(hashed))
     }
 
@@ -56,10 +84,7 @@ impl PasswordHasher for BcryptHasher {
             None => (self.dummy_hash().await?, false),
         };
         let password = password.expose_secret().to_owned();
-        let matches = crate::auth::cpu_pool::run(move || {
-            bcrypt::non_truncating_verify(password, &encoded).unwrap_or(false)
-        })
-        .await?;
+        let matches = crate::auth::cpu_pool::run(move || verify_exactly(&password, &encoded)).await?;
         Ok(real && matches)
     }
 }
@@ -84,6 +109,37 @@ mod tests {
             .verify(&secret("wrong horse"), Some(hash))
             .await
             .expect("verify"));
+    }
+
+    #[tokio::test]
+    async fn a_password_of_exactly_72_bytes_hashes_and_verifies_byte_for_byte() {
+        let hasher = BcryptHasher::new(4);
+        // 24 three-byte characters: 72 bytes of UTF-8.
+        let password = "€".repeat(24);
+        assert_eq!(password.len(), 72);
+        let hash = hasher.hash(&secret(&password)).await.expect("hash");
+        assert!(hasher
+            .verify(&secret(&password), Some(hash.clone()))
+            .await
+            .expect("verify"));
+        let mut last_changed = "€".repeat(23);
+        last_changed.push('₤');
+        assert_eq!(last_changed.len(), 72);
+        assert!(!hasher
+            .verify(&secret(&last_changed), Some(hash.clone()))
+            .await
+            .expect("verify"));
+        // One byte more shares the 72 bytes bcrypt reads: never a match.
+        assert!(!hasher
+            .verify(&secret(&format!("{password}x")), Some(hash))
+            .await
+            .expect("verify"));
+    }
+
+    #[tokio::test]
+    async fn a_password_past_72_bytes_is_never_hashed() {
+        let hasher = BcryptHasher::new(4);
+        assert!(hasher.hash(&secret(&"a".repeat(73))).await.is_err());
     }
 
     #[tokio::test]

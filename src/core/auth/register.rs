@@ -36,8 +36,8 @@ impl AuthService {
                 "is required for provider local",
             )),
             Some(password) => {
-                let hint = email.as_ref().map(Email::local_part).unwrap_or_default();
-                if let Err(err) = check_password(password.expose_secret(), &[hint]) {
+                let hints = email.as_ref().map(Email::parts).unwrap_or_default();
+                if let Err(err) = check_password(password.expose_secret(), &hints) {
                     errors.push(err);
                 }
             }
