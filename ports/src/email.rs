@@ -127,7 +127,10 @@ mod tests {
                 "run-club"
             ]
         );
-        assert_eq!(Email::parse("al@x.io").expect("valid").parts(), Vec::<&str>::new());
+        assert_eq!(
+            Email::parse("al@x.io").expect("valid").parts(),
+            Vec::<&str>::new()
+        );
     }
 
     #[test]

@@ -25,7 +25,12 @@ async fn a_strong_password_of_exactly_72_bytes_signs_up_and_signs_in(backend: Ba
     let password = format!("tundra-Velvet-93-orbit-x{}", "€".repeat(16));
     assert_eq!(password.len(), 72);
     let resp = app.register("max@example.com", &password).await;
-    assert_eq!(resp.status(), 201, "{}", resp.text().await.unwrap_or_default());
+    assert_eq!(
+        resp.status(),
+        201,
+        "{}",
+        resp.text().await.unwrap_or_default()
+    );
     assert_eq!(app.login("max@example.com", &password).await.status(), 200);
     // The last byte counts: the same password with its last character
     // changed is a wrong password, and one byte more is never matched.

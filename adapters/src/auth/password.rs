@@ -84,7 +84,8 @@ impl PasswordHasher for BcryptHasher {
             None => (self.dummy_hash().await?, false),
         };
         let password = password.expose_secret().to_owned();
-        let matches = crate::auth::cpu_pool::run(move || verify_exactly(&password, &encoded)).await?;
+        let matches =
+            crate::auth::cpu_pool::run(move || verify_exactly(&password, &encoded)).await?;
         Ok(real && matches)
     }
 }

@@ -70,7 +70,8 @@ fn built_from(password: &str, hints: &[&str]) -> Option<Vec<String>> {
             used.push(hint);
         }
     }
-    let stands_alone = rest.len() >= MIN_PASSWORD_BYTES && zxcvbn(&rest, &[]).score() >= Score::Three;
+    let stands_alone =
+        rest.len() >= MIN_PASSWORD_BYTES && zxcvbn(&rest, &[]).score() >= Score::Three;
     (!used.is_empty() && !stands_alone).then_some(used)
 }
 
@@ -101,7 +102,11 @@ mod tests {
     #[test]
     fn a_password_built_from_the_email_is_refused_with_the_reason() {
         let parts = ["alice.martin", "alice", "martin", "run-club", "run", "club"];
-        for built in ["AliceMartin-RunClub", "martin.alice.club!", "Run-Club-Alice-77"] {
+        for built in [
+            "AliceMartin-RunClub",
+            "martin.alice.club!",
+            "Run-Club-Alice-77",
+        ] {
             let err = check_password(built, &parts).expect_err(built);
             assert!(
                 err.message.starts_with("is built from your email address"),
