@@ -9,7 +9,7 @@ use std::{
 
 use anyhow::Context;
 use nextarget_adapters::{
-    auth::{BcryptHasher, JwtCodec},
+    auth::{BcryptHasher, JwtCodec, JwtKeys},
     clock::SystemClock,
     limits::{FallbackLimiter, MemoryLimiter, RedisLimiter},
     llm::{
@@ -88,7 +88,12 @@ impl Application {
                 refresh_tokens: storage.refresh_tokens.clone(),
                 hasher: Arc::new(BcryptHasher::new(settings.auth.bcrypt_cost)),
                 access_tokens: Arc::new(JwtCodec::new(
-                    &settings.auth.jwt_secret,
+                    &JwtKeys {
+                        current: settings.auth.jwt_secret.clone(),
+                        previous: settings.auth.jwt_previous_secrets.clone(),
+                        issuer: settings.auth.issuer.clone(),
+                        audience: settings.auth.audience.clone(),
+                    },
                     settings.auth.access_token_ttl_secs,
                 )?),
                 clock: clock.clone(),

@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use chrono::Utc;
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use nextarget_adapters::{
-    auth::JwtCodec,
+    auth::{JwtCodec, JwtKeys},
     identity::{GoogleConfig, GoogleProvider},
 };
 use nextarget_ports::{AccessTokenCodec, OAuthProvider};
@@ -27,7 +27,7 @@ const CLIENT_ID: &str = "client-1";
 const ISSUER: &str = "https://accounts.google.com";
 
 fn codec() -> JwtCodec {
-    JwtCodec::new(&SecretString::from("k".repeat(32)), 900).expect("codec")
+    JwtCodec::new(&JwtKeys::new(SecretString::from("k".repeat(32))), 900).expect("codec")
 }
 
 /// Strings that look like tokens: base64url runs and dots, or anything.

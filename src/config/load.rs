@@ -24,7 +24,8 @@ const EMBEDDED: [(&str, &str); 4] = [
 ];
 
 /// Keys whose `NEXTARGET__...` variable is a comma-separated list.
-const LIST_KEYS: [&str; 4] = [
+const LIST_KEYS: [&str; 5] = [
+    "auth.jwt_previous_secrets",
     "server.cors_origins",
     "server.trusted_proxies",
     "llm.allowed_models",

@@ -56,8 +56,22 @@ impl TryFrom<RawSettings> for Settings {
             p.push("auth.access_token_ttl_secs and auth.refresh_token_ttl_secs must be > 0");
         }
         p.positive("auth.max_failed_logins", raw.auth.max_failed_logins);
+        if raw
+            .auth
+            .jwt_previous_secrets
+            .iter()
+            .any(|s| s.expose_secret().is_empty())
+        {
+            p.push("auth.jwt_previous_secrets must not hold an empty secret");
+        }
+        if raw.auth.issuer.trim().is_empty() || raw.auth.audience.trim().is_empty() {
+            p.push("auth.issuer and auth.audience must not be empty");
+        }
         let auth = jwt_secret.map(|jwt_secret| AuthSettings {
             jwt_secret,
+            jwt_previous_secrets: raw.auth.jwt_previous_secrets,
+            issuer: raw.auth.issuer,
+            audience: raw.auth.audience,
             access_token_ttl_secs: raw.auth.access_token_ttl_secs,
             refresh_token_ttl_secs: raw.auth.refresh_token_ttl_secs,
             bcrypt_cost: raw.auth.bcrypt_cost,

@@ -46,6 +46,10 @@ pub(super) struct RawDatabase {
 #[derive(Debug, Deserialize)]
 pub(super) struct RawAuth {
     pub jwt_secret: Option<SecretString>,
+    #[serde(default)]
+    pub jwt_previous_secrets: Vec<SecretString>,
+    pub issuer: String,
+    pub audience: String,
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_secs: u64,
     pub bcrypt_cost: u32,

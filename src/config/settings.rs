@@ -63,6 +63,11 @@ pub struct DatabaseSettings {
 #[derive(Debug, Clone)]
 pub struct AuthSettings {
     pub jwt_secret: SecretString,
+    /// `auth.jwt_previous_secrets`: still verify, never sign.
+    pub jwt_previous_secrets: Vec<SecretString>,
+    /// `iss` and `aud` of access tokens.
+    pub issuer: String,
+    pub audience: String,
     pub access_token_ttl_secs: u64,
     pub refresh_token_ttl_secs: u64,
     pub bcrypt_cost: u32,

@@ -2,7 +2,9 @@ use futures::future::join_all;
 use jsonwebtoken::{decode, Algorithm, DecodingKey, Validation};
 use serde_json::{json, Value};
 
-use crate::common::{problem, spawn_app, Backend, STRONG_PASSWORD, TEST_JWT_SECRET};
+use crate::common::{
+    problem, spawn_app, spawn_instance, Backend, STRONG_PASSWORD, TEST_JWT_SECRET,
+};
 use crate::on_every_backend;
 
 on_every_backend!(
@@ -15,7 +17,52 @@ on_every_backend!(
     the_refresh_token_is_stored_only_as_a_hash,
     a_strong_password_of_exactly_72_bytes_signs_up_and_signs_in,
     a_password_built_from_the_email_is_refused_with_the_reason,
+    a_rotated_secret_keeps_old_tokens_working_and_signs_new_ones,
 );
+
+async fn a_rotated_secret_keeps_old_tokens_working_and_signs_new_ones(backend: Backend) {
+    let Some(before) = spawn_app(backend).await else {
+        return;
+    };
+    let old = before.new_user_token().await;
+    // The deployment restarts with a new secret, the old one kept as previous.
+    let new_secret = "rotated-secret-0123456789-0123456789-abcdef";
+    let after = spawn_instance(
+        &before.db,
+        &[
+            ("auth.jwt_secret", new_secret),
+            ("auth.jwt_previous_secrets", TEST_JWT_SECRET),
+        ],
+        None,
+    )
+    .await;
+    drop(before);
+    assert_eq!(after.get_with_token("/users/me", &old).await.status(), 200);
+    let new = after.new_user_token().await;
+    assert_eq!(after.get_with_token("/users/me", &new).await.status(), 200);
+    let kid = |token: &str| jsonwebtoken::decode_header(token).expect("header").kid;
+    assert_ne!(kid(&old), kid(&new));
+    assert!(decode::<Value>(
+        &new,
+        &DecodingKey::from_secret(new_secret.as_bytes()).expect("key"),
+        &{
+            let mut v = Validation::new(Algorithm::HS256);
+            v.set_audience(&["nextarget-app"]);
+            v
+        },
+    )
+    .is_ok());
+    // Once the old secret is dropped from the list, its tokens stop.
+    let forgotten = spawn_instance(&after.db, &[("auth.jwt_secret", new_secret)], None).await;
+    assert_eq!(
+        forgotten.get_with_token("/users/me", &old).await.status(),
+        401
+    );
+    assert_eq!(
+        forgotten.get_with_token("/users/me", &new).await.status(),
+        200
+    );
+}
 
 async fn a_strong_password_of_exactly_72_bytes_signs_up_and_signs_in(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {
@@ -100,7 +147,9 @@ async fn the_access_token_is_an_hs256_jwt_with_the_contract_claims(backend: Back
     let body = app.signed_up_user().await;
     let token = body["access_token"].as_str().expect("token");
     let mut validation = Validation::new(Algorithm::HS256);
-    validation.set_required_spec_claims(&["sub", "exp", "iat"]);
+    validation.set_required_spec_claims(&["sub", "exp", "iat", "iss", "aud"]);
+    validation.set_issuer(&["nextarget"]);
+    validation.set_audience(&["nextarget-app"]);
     let claims = decode::<Value>(
         token,
         &DecodingKey::from_secret(TEST_JWT_SECRET.as_bytes()).expect("key"),
@@ -110,6 +159,8 @@ async fn the_access_token_is_an_hs256_jwt_with_the_contract_claims(backend: Back
     .claims;
     assert_eq!(claims["sub"], body["user"]["id"]);
     assert!(claims["jti"].is_string());
+    let header = jsonwebtoken::decode_header(token).expect("header");
+    assert!(header.kid.is_some_and(|kid| kid.len() == 16));
     let lifetime = claims["exp"].as_i64().expect("exp") - claims["iat"].as_i64().expect("iat");
     assert_eq!(lifetime, 900);
 }

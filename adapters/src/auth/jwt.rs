@@ -1,14 +1,22 @@
-//! `AccessTokenCodec` with HS256 JSON Web Tokens (`sub`, `iat`, `exp`, `jti`).
+//! `AccessTokenCodec` with HS256 JSON Web Tokens (`sub`, `iat`, `exp`, `jti`,
+//! `iss`, `aud`; `kid` in the header), by the JWT BCP (RFC 8725).
 //!
 //! Only HS256 is accepted: tokens with `alg: none`, another HMAC size or an
-//! asymmetric algorithm are refused. Expiry is checked against the `now`
-//! the caller passes (the core's `Clock`), not the system clock.
+//! asymmetric algorithm are refused. `iss` and `aud` must be this
+//! deployment's. Tokens are signed with the current secret and verified
+//! with the key their `kid` names: the current secret or one of
+//! `auth.jwt_previous_secrets`, so a rotation signs nobody out. Expiry and
+//! `nbf` are checked against the `now` the caller passes (the core's
+//! `Clock`), not the system clock.
 
 use chrono::{DateTime, TimeZone, Utc};
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use jsonwebtoken::{
+    decode, decode_header, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation,
+};
 use nextarget_ports::{AccessClaims, AccessTokenCodec, IssuedAccessToken, TokenError, UserId};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -17,31 +25,81 @@ struct Claims {
     iat: i64,
     exp: i64,
     jti: String,
+    iss: String,
+    aud: String,
     /// Not before: honoured when present (RFC 7519 4.1.5); not issued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     nbf: Option<i64>,
 }
 
+/// The secrets and names a deployment signs its access tokens with.
+pub struct JwtKeys {
+    /// Signs, and verifies.
+    pub current: SecretString,
+    /// Only verify (`auth.jwt_previous_secrets`).
+    pub previous: Vec<SecretString>,
+    pub issuer: String,
+    pub audience: String,
+}
+
+impl JwtKeys {
+    /// One secret and the contract's default names (`nextarget`,
+    /// `nextarget-app`).
+    pub fn new(current: SecretString) -> Self {
+        Self {
+            current,
+            previous: Vec::new(),
+            issuer: "nextarget".into(),
+            audience: "nextarget-app".into(),
+        }
+    }
+}
+
+/// A key's public name: 16 hex characters of a SHA-256 of the secret under
+/// a label of its own (it reveals nothing usable of the secret).
+fn key_id(secret: &SecretString) -> String {
+    let digest =
+        Sha256::digest([b"nextarget-jwt-kid:", secret.expose_secret().as_bytes()].concat());
+    hex::encode(&digest[..8])
+}
+
 pub struct JwtCodec {
+    kid: String,
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    /// By `kid`: the current key first, then the previous ones.
+    decoding: Vec<(String, DecodingKey)>,
     validation: Validation,
+    issuer: String,
+    audience: String,
     ttl_secs: u64,
 }
 
 impl JwtCodec {
     /// # Errors
-    /// When the secret is empty.
-    pub fn new(secret: &SecretString, ttl_secs: u64) -> anyhow::Result<Self> {
-        let key = secret.expose_secret().as_bytes();
+    /// When a secret is empty.
+    pub fn new(keys: &JwtKeys, ttl_secs: u64) -> anyhow::Result<Self> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_exp = false;
         validation.leeway = 0;
-        validation.set_required_spec_claims(&["sub", "exp", "iat"]);
+        validation.set_issuer(&[&keys.issuer]);
+        validation.set_audience(&[&keys.audience]);
+        validation.set_required_spec_claims(&["sub", "exp", "iat", "iss", "aud"]);
+        let decoding = std::iter::once(&keys.current)
+            .chain(&keys.previous)
+            .map(|secret| {
+                Ok((
+                    key_id(secret),
+                    DecodingKey::from_secret(secret.expose_secret().as_bytes())?,
+                ))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
         Ok(Self {
-            encoding: EncodingKey::from_secret(key)?,
-            decoding: DecodingKey::from_secret(key)?,
+            kid: key_id(&keys.current),
+            encoding: EncodingKey::from_secret(keys.current.expose_secret().as_bytes())?,
+            decoding,
             validation,
+            issuer: keys.issuer.clone(),
+            audience: keys.audience.clone(),
             ttl_secs,
         })
     }
@@ -62,9 +120,13 @@ impl AccessTokenCodec for JwtCodec {
             iat: now.timestamp(),
             exp: now.timestamp() + ttl,
             jti: token_id.to_string(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
             nbf: None,
         };
-        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)?;
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.kid.clone());
+        let token = encode(&header, &claims, &self.encoding)?;
         Ok(IssuedAccessToken {
             token,
             expires_in_secs: self.ttl_secs,
@@ -78,8 +140,18 @@ impl AccessTokenCodec for JwtCodec {
     }
 
     fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<AccessClaims, TokenError> {
-        let data = decode::<Claims>(token, &self.decoding, &self.validation)
-            .map_err(|_| TokenError::Invalid)?;
+        let kid = decode_header(token)
+            .map_err(|_| TokenError::Invalid)?
+            .kid
+            .ok_or(TokenError::Invalid)?;
+        let key = self
+            .decoding
+            .iter()
+            .find(|(id, _)| *id == kid)
+            .map(|(_, key)| key)
+            .ok_or(TokenError::Invalid)?;
+        let data =
+            decode::<Claims>(token, key, &self.validation).map_err(|_| TokenError::Invalid)?;
         let claims = data.claims;
         if now.timestamp() >= claims.exp {
             return Err(TokenError::Expired);
@@ -102,8 +174,12 @@ mod tests {
     use super::*;
     use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 
+    fn keys(secret: &str) -> JwtKeys {
+        JwtKeys::new(SecretString::from(secret.to_owned()))
+    }
+
     fn codec() -> JwtCodec {
-        JwtCodec::new(&SecretString::from("a".repeat(32)), 900).expect("codec")
+        JwtCodec::new(&keys(&"a".repeat(32)), 900).expect("codec")
     }
 
     #[test]
@@ -129,9 +205,13 @@ mod tests {
                 iat: now.timestamp(),
                 exp: now.timestamp() + 900,
                 jti: Uuid::now_v7().to_string(),
+                iss: "nextarget".into(),
+                aud: "nextarget-app".into(),
                 nbf: Some(nbf),
             };
-            encode(&Header::new(Algorithm::HS256), &claims, &codec().encoding).expect("token")
+            let mut header = Header::new(Algorithm::HS256);
+            header.kid = Some(codec().kid);
+            encode(&header, &claims, &codec().encoding).expect("token")
         };
         assert_eq!(
             codec().verify(&token(now.timestamp() + 60), now),
@@ -141,9 +221,65 @@ mod tests {
     }
 
     #[test]
+    fn after_a_rotation_old_tokens_verify_and_new_ones_use_the_new_key() {
+        let now = Utc::now();
+        let old = codec();
+        let issued_before = old.issue(Uuid::now_v7(), now).expect("issue");
+        let rotated = JwtCodec::new(
+            &JwtKeys {
+                previous: vec![SecretString::from("a".repeat(32))],
+                ..keys(&"b".repeat(32))
+            },
+            900,
+        )
+        .expect("codec");
+        assert!(rotated.verify(&issued_before.token, now).is_ok());
+        let issued_after = rotated.issue(Uuid::now_v7(), now).expect("issue");
+        assert!(rotated.verify(&issued_after.token, now).is_ok());
+        assert_eq!(
+            old.verify(&issued_after.token, now),
+            Err(TokenError::Invalid)
+        );
+        // Without the previous secret, the old token is refused.
+        let forgotten = JwtCodec::new(&keys(&"b".repeat(32)), 900).expect("codec");
+        assert_eq!(
+            forgotten.verify(&issued_before.token, now),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn another_issuer_or_audience_is_refused() {
+        let now = Utc::now();
+        let elsewhere = JwtCodec::new(
+            &JwtKeys {
+                audience: "another-app".into(),
+                ..keys(&"a".repeat(32))
+            },
+            900,
+        )
+        .expect("codec");
+        let token = elsewhere.issue(Uuid::now_v7(), now).expect("issue").token;
+        assert_eq!(codec().verify(&token, now), Err(TokenError::Invalid));
+        let other_issuer = JwtCodec::new(
+            &JwtKeys {
+                issuer: "someone-else".into(),
+                ..keys(&"a".repeat(32))
+            },
+            900,
+        )
+        .expect("codec");
+        let token = other_issuer
+            .issue(Uuid::now_v7(), now)
+            .expect("issue")
+            .token;
+        assert_eq!(codec().verify(&token, now), Err(TokenError::Invalid));
+    }
+
+    #[test]
     fn a_token_signed_with_another_key_is_invalid() {
         let now = Utc::now();
-        let other = JwtCodec::new(&SecretString::from("b".repeat(32)), 900).expect("codec");
+        let other = JwtCodec::new(&keys(&"b".repeat(32)), 900).expect("codec");
         let issued = other.issue(Uuid::now_v7(), now).expect("issue");
         assert_eq!(codec().verify(&issued.token, now), Err(TokenError::Invalid));
     }

@@ -5,5 +5,5 @@ pub mod cpu_pool;
 pub mod jwt;
 pub mod password;
 
-pub use jwt::JwtCodec;
+pub use jwt::{JwtCodec, JwtKeys};
 pub use password::BcryptHasher;
