@@ -114,13 +114,10 @@ impl OAuthProvider for FacebookProvider {
         if me.id.is_empty() {
             return Err(OAuthError::ProviderError("Facebook /me gave no id".into()));
         }
-        let email = me
-            .email
-            .filter(|e| !e.trim().is_empty())
-            .unwrap_or_else(|| format!("{}@facebook.invalid", me.id));
+        // What Facebook gave, or none: the core decides a placeholder.
         Ok(VerifiedIdentity {
             subject: me.id,
-            email: Some(email),
+            email: me.email.filter(|e| !e.trim().is_empty()),
         })
     }
 

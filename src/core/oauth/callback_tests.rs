@@ -166,3 +166,32 @@ async fn a_missing_id_token_is_a_validation_error() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn an_identity_without_an_email_gets_the_cores_placeholder() {
+    let mut fx = Fixture::new();
+    let record = fx.record(Provider::Google);
+    fx.states
+        .expect_take()
+        .times(1)
+        .returning(move |_, _| Ok(Some(record.clone())));
+    fx.google
+        .expect_exchange_code()
+        .returning(|_, _, _| Ok(identity("g-77", None)));
+    fx.auth
+        .users
+        .expect_find_by_subject()
+        .returning(|_, _| Ok(None));
+    fx.auth
+        .users
+        .expect_create()
+        .withf(|u| u.email.as_str() == "g-77@google.invalid" && u.provider == Provider::Google)
+        .times(1)
+        .returning(|u| Ok(u.clone().into()));
+    let session = fx
+        .service()
+        .callback(Provider::Google, params("c0de", "state-1"))
+        .await
+        .expect("session");
+    assert_eq!(session.user.email.as_str(), "g-77@google.invalid");
+}
