@@ -32,6 +32,7 @@ pub(crate) fn build(settings: &OAuthSettings) -> anyhow::Result<(Built, Built)> 
                 token_url: g.token_url.to_string(),
                 jwks_url: g.jwks_url.to_string(),
                 issuers: g.issuers.clone(),
+                native_client_ids: g.native_client_ids.clone(),
             },
             http.clone(),
         ));

@@ -116,6 +116,7 @@ fn google() -> &'static (tokio::runtime::Runtime, GoogleProvider, MockServer) {
             token_url: format!("{}/token", server.uri()),
             jwks_url: format!("{}/jwks", server.uri()),
             issuers: vec![ISSUER.into()],
+            native_client_ids: Vec::new(),
         };
         let provider = GoogleProvider::new(config, reqwest::Client::new());
         (rt, provider, server)
@@ -124,7 +125,8 @@ fn google() -> &'static (tokio::runtime::Runtime, GoogleProvider, MockServer) {
 
 fn verify_google(token: &str) -> bool {
     let (rt, provider, _) = google();
-    rt.block_on(provider.verify_native_token(token)).is_ok()
+    rt.block_on(provider.verify_native_token(token, None))
+        .is_ok()
 }
 
 fn google_token() -> String {

@@ -56,11 +56,17 @@ pub trait OAuthProvider: Send + Sync {
         expected_nonce: &str,
     ) -> Result<VerifiedIdentity, OAuthError>;
 
-    /// Verifies a token a native SDK obtained (Google's id_token), without
-    /// a nonce.
+    /// Verifies a token a native SDK obtained (Google's id_token). Its
+    /// `aud` may be the web client id or one of the native apps' ids. With
+    /// `nonce`, the token's `nonce` MUST equal it or its SHA-256 in hex;
+    /// without, a token that carries a nonce MUST be refused.
     ///
     /// # Errors
     /// As [`OAuthProvider::exchange_code`]; [`OAuthError::Unsupported`] for
     /// providers without native tokens.
-    async fn verify_native_token(&self, id_token: &str) -> Result<VerifiedIdentity, OAuthError>;
+    async fn verify_native_token(
+        &self,
+        id_token: &str,
+        nonce: Option<String>,
+    ) -> Result<VerifiedIdentity, OAuthError>;
 }

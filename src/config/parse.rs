@@ -284,6 +284,7 @@ fn google(raw: RawGoogle, p: &mut Problems) -> Option<Option<GoogleSettings>> {
         token_url,
         jwks_url,
         issuers: list(raw.issuers),
+        native_client_ids: list(raw.native_client_ids),
     }))
 }
 

@@ -108,6 +108,8 @@ pub(super) struct RawGoogle {
     pub token_url: String,
     pub jwks_url: String,
     pub issuers: Vec<String>,
+    #[serde(default)]
+    pub native_client_ids: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -146,6 +146,9 @@ pub struct GoogleSettings {
     pub token_url: Url,
     pub jwks_url: Url,
     pub issuers: Vec<String>,
+    /// Extra `aud` values accepted for native id_tokens (the iOS and
+    /// Android apps' client ids).
+    pub native_client_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -8,7 +8,10 @@ use serde_json::{json, Value};
 
 use nextarget_core::{
     ai::{cursor, MAX_PAGE, MAX_SYSTEM_CHARS, MAX_TEMPERATURE, MAX_TOKENS_LIMIT},
-    auth::{MAX_EMAIL_CHARS, MAX_ID_TOKEN_CHARS, MAX_PASSWORD_CHARS, MAX_REFRESH_TOKEN_CHARS},
+    auth::{
+        MAX_EMAIL_CHARS, MAX_ID_TOKEN_CHARS, MAX_NONCE_CHARS, MAX_PASSWORD_CHARS,
+        MAX_REFRESH_TOKEN_CHARS,
+    },
     coach::{
         MAX_AGE, MAX_CONSTRAINTS, MAX_CONSTRAINT_CHARS, MAX_CONTEXT_CHARS, MAX_GOAL_CHARS,
         MAX_ITEMS,
@@ -27,6 +30,7 @@ fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("RegisterRequest", "email", max_len(MAX_EMAIL_CHARS)),
         ("RegisterRequest", "password", max_len(MAX_PASSWORD_CHARS)),
         ("RegisterRequest", "id_token", max_len(MAX_ID_TOKEN_CHARS)),
+        ("RegisterRequest", "nonce", max_len(MAX_NONCE_CHARS)),
         ("LoginRequest", "email", max_len(MAX_EMAIL_CHARS)),
         ("LoginRequest", "password", max_len(MAX_PASSWORD_CHARS)),
         (

@@ -4,6 +4,7 @@
 
 use nextarget_ports::Provider;
 use serde_json::{json, Value};
+use sha2::Digest;
 use wiremock::{matchers::path, Mock, ResponseTemplate};
 
 use crate::common::{problem, Backend};
@@ -196,6 +197,78 @@ async fn native_google_sign_in_refuses_bad_tokens_and_a_missing_one() {
         .await;
     let resp = register_google(&app, &sign(&claims("n-3", None), "fresh-kid", false)).await;
     problem(resp, 502, "provider_error").await;
+}
+
+#[tokio::test]
+async fn native_tokens_of_the_apps_client_ids_are_accepted_and_web_flows_stay_on_the_web_id() {
+    let Some(OAuthApp { app, .. }) = spawn_oauth_app(Backend::Sqlite).await else {
+        return;
+    };
+    let ios = sign(
+        &with(claims("n-ios", None), "aud", json!(IOS_CLIENT_ID)),
+        KID,
+        false,
+    );
+    assert_eq!(register_google(&app, &ios).await.status(), 201);
+    let unknown_app = sign(
+        &with(claims("n-other", None), "aud", json!("another.app.example")),
+        KID,
+        false,
+    );
+    problem(
+        register_google(&app, &unknown_app).await,
+        401,
+        "invalid_id_token",
+    )
+    .await;
+    // The web flow's token endpoint answering for the iOS app is refused.
+    refused("t-ios-web", |n| {
+        sign(
+            &with(claims("t-ios-web", Some(n)), "aud", json!(IOS_CLIENT_ID)),
+            KID,
+            false,
+        )
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_native_nonce_must_match_as_sent_or_hashed_and_cannot_be_left_out() {
+    let Some(OAuthApp { app, .. }) = spawn_oauth_app(Backend::Sqlite).await else {
+        return;
+    };
+    let sent = "app-nonce-123";
+    let hashed = hex::encode(sha2::Sha256::digest(sent.as_bytes()));
+    let plain = sign(&claims("n-plain", Some(sent)), KID, false);
+    let resp = register_google_with_nonce(&app, &plain, Some(sent)).await;
+    assert_eq!(resp.status(), 201);
+    let apple_style = sign(&claims("n-hashed", Some(&hashed)), KID, false);
+    let resp = register_google_with_nonce(&app, &apple_style, Some(sent)).await;
+    assert_eq!(resp.status(), 201);
+    let other = sign(&claims("n-other-nonce", Some("not-it")), KID, false);
+    let resp = register_google_with_nonce(&app, &other, Some(sent)).await;
+    problem(resp, 401, "invalid_id_token").await;
+    // A token with a nonce and a request without one: refused.
+    let resp = register_google_with_nonce(&app, &plain, None).await;
+    problem(resp, 401, "invalid_id_token").await;
+    // A request nonce and a token without one: refused.
+    let none = sign(&claims("n-none", None), KID, false);
+    let resp = register_google_with_nonce(&app, &none, Some(sent)).await;
+    problem(resp, 401, "invalid_id_token").await;
+    assert!(!user_exists(&app, Provider::Google, "n-other-nonce").await);
+    assert!(!user_exists(&app, Provider::Google, "n-none").await);
+}
+
+async fn register_google_with_nonce(
+    app: &crate::common::TestApp,
+    id_token: &str,
+    nonce: Option<&str>,
+) -> reqwest::Response {
+    app.post_json(
+        "/auth/register",
+        &json!({"provider": "google", "id_token": id_token, "nonce": nonce}),
+    )
+    .await
 }
 
 async fn register_google(app: &crate::common::TestApp, id_token: &str) -> reqwest::Response {

@@ -60,6 +60,10 @@ pub async fn spawn_with_idp(backend: Backend, idp: &str, token_url: &str) -> Opt
             "oauth.google.issuers",
             format!("{ISSUER},accounts.google.com"),
         ),
+        (
+            "oauth.google.native_client_ids",
+            format!("{IOS_CLIENT_ID},android.apps.googleusercontent.example"),
+        ),
         ("oauth.facebook.client_id", FB_CLIENT_ID.to_owned()),
         ("oauth.facebook.client_secret", FB_SECRET.to_owned()),
         (
@@ -92,6 +96,9 @@ pub async fn mount_jwks(idp: &MockServer, jwks: &[&str]) {
 pub fn other_jwk() -> &'static str {
     OTHER_JWK
 }
+
+/// The iOS app's client id, one of `oauth.google.native_client_ids`.
+pub const IOS_CLIENT_ID: &str = "ios.apps.googleusercontent.example";
 
 /// Claims Google would sign for `sub`, valid for an hour.
 pub fn claims(sub: &str, nonce: Option<&str>) -> Value {

@@ -121,7 +121,11 @@ impl OAuthProvider for FacebookProvider {
         })
     }
 
-    async fn verify_native_token(&self, _id_token: &str) -> Result<VerifiedIdentity, OAuthError> {
+    async fn verify_native_token(
+        &self,
+        _id_token: &str,
+        _nonce: Option<String>,
+    ) -> Result<VerifiedIdentity, OAuthError> {
         Err(OAuthError::Unsupported)
     }
 }

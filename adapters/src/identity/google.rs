@@ -9,6 +9,7 @@ use jsonwebtoken::{decode, decode_header, Algorithm, Validation};
 use nextarget_ports::{OAuthError, OAuthProvider, Provider, VerifiedIdentity};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 use super::{
     http::{read_json, transport_error, with_query},
@@ -28,6 +29,36 @@ pub struct GoogleConfig {
     pub token_url: String,
     pub jwks_url: String,
     pub issuers: Vec<String>,
+    /// Extra `aud` values for native id_tokens.
+    pub native_client_ids: Vec<String>,
+}
+
+/// Which nonce an id_token must carry.
+enum NonceRule<'a> {
+    /// The web flow's: exactly the one `/start` issued.
+    Issued(&'a str),
+    /// Native sign-in's: the request's nonce or its SHA-256 in hex (Apple's
+    /// convention); none in the token when the request has none.
+    Native(Option<&'a str>),
+}
+
+impl NonceRule<'_> {
+    fn check(&self, token_nonce: Option<&str>) -> Result<(), String> {
+        match (self, token_nonce) {
+            (Self::Issued(issued), Some(nonce)) if nonce == *issued => Ok(()),
+            (Self::Issued(_), _) => Err("nonce does not match the one issued".into()),
+            (Self::Native(None), None) => Ok(()),
+            (Self::Native(None), Some(_)) => {
+                Err("the token carries a nonce and the request none".into())
+            }
+            (Self::Native(Some(sent)), Some(nonce))
+                if nonce == *sent || nonce == hex::encode(Sha256::digest(sent.as_bytes())) =>
+            {
+                Ok(())
+            }
+            (Self::Native(Some(_)), _) => Err("nonce does not match the request's".into()),
+        }
+    }
 }
 
 pub struct GoogleProvider {
@@ -55,12 +86,13 @@ impl GoogleProvider {
         Self { config, http, jwks }
     }
 
-    /// Checks signature (RS256 with a JWKS key), `iss`, `aud`, `exp` and,
-    /// when given, `nonce`.
+    /// Checks signature (RS256 with a JWKS key), `iss`, `aud` (the web
+    /// client id; for native tokens also the native apps' ids), `exp` and
+    /// the nonce by `rule`.
     async fn verify(
         &self,
         id_token: &str,
-        expected_nonce: Option<&str>,
+        rule: NonceRule<'_>,
     ) -> Result<VerifiedIdentity, OAuthError> {
         let invalid = |why: String| OAuthError::InvalidToken(why);
         // `alg: none` and unknown algorithms fail here already.
@@ -75,17 +107,17 @@ impl GoogleProvider {
         let mut validation = Validation::new(Algorithm::RS256);
         validation.algorithms = vec![Algorithm::RS256];
         validation.leeway = LEEWAY_SECS;
-        validation.set_audience(&[self.config.client_id.as_str()]);
+        let mut audiences = vec![self.config.client_id.as_str()];
+        if matches!(rule, NonceRule::Native(_)) {
+            audiences.extend(self.config.native_client_ids.iter().map(String::as_str));
+        }
+        validation.set_audience(&audiences);
         validation.iss = Some(self.config.issuers.iter().cloned().collect::<HashSet<_>>());
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         let claims = decode::<IdClaims>(id_token, &key, &validation)
             .map_err(|e| invalid(format!("id_token rejected: {e}")))?
             .claims;
-        if let Some(expected) = expected_nonce {
-            if claims.nonce.as_deref() != Some(expected) {
-                return Err(invalid("nonce does not match the one issued".into()));
-            }
-        }
+        rule.check(claims.nonce.as_deref()).map_err(invalid)?;
         // An address Google says it has not verified is not vouched for.
         let email = claims
             .email
@@ -139,10 +171,16 @@ impl OAuthProvider for GoogleProvider {
             .await
             .map_err(|e| transport_error("token endpoint", e))?;
         let answer: TokenAnswer = read_json("token endpoint", response).await?;
-        self.verify(&answer.id_token, Some(expected_nonce)).await
+        self.verify(&answer.id_token, NonceRule::Issued(expected_nonce))
+            .await
     }
 
-    async fn verify_native_token(&self, id_token: &str) -> Result<VerifiedIdentity, OAuthError> {
-        self.verify(id_token, None).await
+    async fn verify_native_token(
+        &self,
+        id_token: &str,
+        nonce: Option<String>,
+    ) -> Result<VerifiedIdentity, OAuthError> {
+        self.verify(id_token, NonceRule::Native(nonce.as_deref()))
+            .await
     }
 }

@@ -3,7 +3,7 @@
 use nextarget_ports::{Provider, StoreContext};
 
 use super::{OAuthFlowError, OAuthService};
-use crate::auth::{FieldError, Session, MAX_ID_TOKEN_CHARS};
+use crate::auth::{FieldError, Session, MAX_ID_TOKEN_CHARS, MAX_NONCE_CHARS};
 use crate::validation::too_long;
 
 /// What the provider sent back to the callback URL.
@@ -57,15 +57,18 @@ impl OAuthService {
         Ok(self.auth.open_session(user).await?)
     }
 
-    /// Signs in with an id_token from Google's native SDK (no nonce). The
-    /// flag is `true` when the account was created by this call.
+    /// Signs in with an id_token from Google's native SDK, with the nonce
+    /// the app sent Google, if any. The flag is `true` when the account was
+    /// created by this call.
     ///
     /// # Errors
-    /// `Validation` without a token or with one past its bound; `NotConfigured`; `InvalidToken`;
-    /// `Provider`; `EmailTaken`; storage errors.
+    /// `Validation` without a token, or with a token or nonce past its
+    /// bound; `NotConfigured`; `InvalidToken`; `Provider`; `EmailTaken`;
+    /// storage errors.
     pub async fn sign_in_with_google_token(
         &self,
         id_token: Option<&str>,
+        nonce: Option<&str>,
     ) -> Result<(Session, bool), OAuthFlowError> {
         let Some(id_token) = id_token.filter(|t| !t.trim().is_empty()) else {
             return Err(OAuthFlowError::Validation(vec![FieldError::new(
@@ -73,12 +76,19 @@ impl OAuthService {
                 "is required for provider google",
             )]));
         };
-        if let Some(error) = too_long("id_token", id_token, MAX_ID_TOKEN_CHARS) {
-            return Err(OAuthFlowError::Validation(vec![error]));
+        let errors: Vec<FieldError> = [
+            too_long("id_token", id_token, MAX_ID_TOKEN_CHARS),
+            nonce.and_then(|n| too_long("nonce", n, MAX_NONCE_CHARS)),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !errors.is_empty() {
+            return Err(OAuthFlowError::Validation(errors));
         }
         let google = self.provider(Provider::Google)?;
         let identity = google
-            .verify_native_token(id_token)
+            .verify_native_token(id_token, nonce.map(str::to_owned))
             .await
             .map_err(|e| OAuthFlowError::from_provider(Provider::Google, e))?;
         let (user, created) = self.upsert(Provider::Google, identity).await?;

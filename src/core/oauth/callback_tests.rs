@@ -121,7 +121,7 @@ async fn an_email_owned_by_another_account_of_the_provider_is_email_taken() {
     let mut fx = Fixture::new();
     fx.google
         .expect_verify_native_token()
-        .returning(|_| Ok(identity("sub-2", Some("gina@example.com"))));
+        .returning(|_, _| Ok(identity("sub-2", Some("gina@example.com"))));
     fx.auth
         .users
         .expect_find_by_subject()
@@ -132,7 +132,7 @@ async fn an_email_owned_by_another_account_of_the_provider_is_email_taken() {
         .returning(|_| Err(StoreError::Duplicate("users_email_provider")));
     let err = fx
         .service()
-        .sign_in_with_google_token(Some("token"))
+        .sign_in_with_google_token(Some("token"), None)
         .await
         .err();
     assert!(matches!(err, Some(OAuthFlowError::EmailTaken)), "{err:?}");
@@ -143,7 +143,7 @@ async fn a_known_google_subject_signs_in_without_a_new_account() {
     let mut fx = Fixture::new();
     fx.google
         .expect_verify_native_token()
-        .returning(|_| Ok(identity("sub-3", None)));
+        .returning(|_, _| Ok(identity("sub-3", None)));
     fx.auth
         .users
         .expect_find_by_subject()
@@ -151,7 +151,7 @@ async fn a_known_google_subject_signs_in_without_a_new_account() {
     fx.auth.users.expect_create().never();
     let (_, created) = fx
         .service()
-        .sign_in_with_google_token(Some("token"))
+        .sign_in_with_google_token(Some("token"), None)
         .await
         .expect("signed in");
     assert!(!created);
@@ -160,7 +160,11 @@ async fn a_known_google_subject_signs_in_without_a_new_account() {
 #[tokio::test]
 async fn a_missing_id_token_is_a_validation_error() {
     let fx = Fixture::new();
-    let err = fx.service().sign_in_with_google_token(None).await.err();
+    let err = fx
+        .service()
+        .sign_in_with_google_token(None, None)
+        .await
+        .err();
     assert!(
         matches!(err, Some(OAuthFlowError::Validation(_))),
         "{err:?}"

@@ -63,7 +63,7 @@ impl AuthApi {
             }
             ProviderName::Google => {
                 let (session, created) = oauth
-                    .sign_in_with_google_token(body.id_token.as_deref())
+                    .sign_in_with_google_token(body.id_token.as_deref(), body.nonce.as_deref())
                     .await?;
                 Ok(if created {
                     Registered::Created(Json(session.into()))

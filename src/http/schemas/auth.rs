@@ -21,6 +21,11 @@ pub struct RegisterRequest {
     /// Required for `google`.
     #[oai(nullable)]
     pub id_token: Option<Text>,
+    /// For `google`: the nonce the app gave Google's SDK, if it gave one;
+    /// the token's `nonce` must then be it or its SHA-256 in hex, and a
+    /// token with a nonce needs one here.
+    #[oai(nullable)]
+    pub nonce: Option<Text>,
 }
 
 /// Sign-in with email and password.
