@@ -98,6 +98,7 @@ impl Application {
                 )?),
                 clock: clock.clone(),
                 limiter: limiter.clone(),
+                metrics: Arc::new(crate::observability::PrometheusMetrics),
             },
             AuthPolicy {
                 refresh_token_ttl_secs: settings.auth.refresh_token_ttl_secs,

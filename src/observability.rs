@@ -10,7 +10,7 @@ use std::{sync::OnceLock, time::Duration};
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use nextarget_adapters::storage::Storage;
-use nextarget_ports::{Metrics, Usage};
+use nextarget_ports::{AuthEvent, Metrics, Usage};
 
 use crate::http::metrics::MetricsSource;
 
@@ -30,6 +30,10 @@ pub const LLM_TOKENS: &str = "llm_tokens_total";
 pub const PROXY_OVERHEAD: &str = "ai_proxy_overhead_seconds";
 /// `rate_limit_rejections_total{scope}`.
 pub const RATE_LIMIT_REJECTIONS: &str = "rate_limit_rejections_total";
+/// `auth_events_total{event}`: the audit trail's events (`sign_up`,
+/// `sign_in`, `sign_in_failed`, `locked_out`, `refreshed`,
+/// `refresh_reused`, `logged_out`, `account_deleted`).
+pub const AUTH_EVENTS: &str = "auth_events_total";
 /// `login_failures_total{reason}`.
 pub const LOGIN_FAILURES: &str = "login_failures_total";
 /// `db_pool_connections{state}`: `in_use` and `idle`, sampled at scrape time.
@@ -108,6 +112,10 @@ impl Metrics for PrometheusMetrics {
     fn rate_limited(&self, scope: &str) {
         metrics::counter!(RATE_LIMIT_REJECTIONS, "scope" => scope.to_owned()).increment(1);
     }
+
+    fn auth_event(&self, event: AuthEvent) {
+        metrics::counter!(AUTH_EVENTS, "event" => event.as_str()).increment(1);
+    }
 }
 
 fn describe() {
@@ -131,6 +139,7 @@ fn describe() {
     );
     describe_counter!(RATE_LIMIT_REJECTIONS, "Requests refused by a rate limit");
     describe_counter!(LOGIN_FAILURES, "Failed password logins");
+    describe_counter!(AUTH_EVENTS, "Auth events of the audit trail, by event");
     describe_gauge!(DB_POOL_CONNECTIONS, "Database pool connections by state");
     describe_gauge!(DB_POOL_MAX, "Database pool size limit");
 }

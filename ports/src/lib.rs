@@ -27,7 +27,7 @@ pub use llm::{
     ChatMessage, ChatRole, Completion, CompletionRequest, CompletionStream, LlmClient, LlmError,
     StreamEvent, Usage,
 };
-pub use metrics::{Metrics, NoMetrics};
+pub use metrics::{AuthEvent, Metrics, NoMetrics};
 pub use oauth::{OAuthError, OAuthProvider, VerifiedIdentity};
 pub use oauth_states::{OAuthStateRecord, OAuthStateStore};
 pub use password::{PasswordHash, PasswordHasher};

@@ -17,6 +17,38 @@ pub trait Metrics: Send + Sync {
 
     /// A request refused by a rate limit; `scope` names the limit (`ai`).
     fn rate_limited(&self, scope: &str);
+
+    /// One auth event of the audit trail.
+    fn auth_event(&self, event: AuthEvent);
+}
+
+/// What the audit trail records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthEvent {
+    SignUp,
+    SignIn,
+    SignInFailed,
+    LockedOut,
+    Refreshed,
+    RefreshReused,
+    LoggedOut,
+    AccountDeleted,
+}
+
+impl AuthEvent {
+    /// The event's name in logs and in `auth_events_total{event}`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SignUp => "sign_up",
+            Self::SignIn => "sign_in",
+            Self::SignInFailed => "sign_in_failed",
+            Self::LockedOut => "locked_out",
+            Self::Refreshed => "refreshed",
+            Self::RefreshReused => "refresh_reused",
+            Self::LoggedOut => "logged_out",
+            Self::AccountDeleted => "account_deleted",
+        }
+    }
 }
 
 /// Records nothing: for tests and programs that export no metrics.
@@ -27,4 +59,6 @@ impl Metrics for NoMetrics {
     fn llm_call(&self, _model: &str, _outcome: &str, _waited: Duration, _usage: Option<Usage>) {}
 
     fn rate_limited(&self, _scope: &str) {}
+
+    fn auth_event(&self, _event: AuthEvent) {}
 }

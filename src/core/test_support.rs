@@ -9,7 +9,8 @@ use nextarget_ports::{
         MockAccessTokenCodec, MockClock, MockPasswordHasher, MockRateLimiter,
         MockRefreshTokenStore, MockUserRepository,
     },
-    AccessClaims, Email, FailureCount, IssuedAccessToken, PasswordHash, Provider, User, UserId,
+    AccessClaims, Email, FailureCount, IssuedAccessToken, Metrics, NoMetrics, PasswordHash,
+    Provider, User, UserId,
 };
 use secrecy::SecretString;
 use uuid::Uuid;
@@ -23,6 +24,8 @@ pub(crate) struct AuthFixture {
     pub hasher: MockPasswordHasher,
     pub access_tokens: MockAccessTokenCodec,
     pub limiter: MockRateLimiter,
+    /// Records nothing unless a test puts a `MockMetrics` here.
+    pub metrics: Arc<dyn Metrics>,
 }
 
 impl AuthFixture {
@@ -37,6 +40,7 @@ impl AuthFixture {
             hasher: MockPasswordHasher::new(),
             access_tokens: MockAccessTokenCodec::new(),
             limiter: MockRateLimiter::new(),
+            metrics: Arc::new(NoMetrics),
         }
     }
 
@@ -88,6 +92,7 @@ impl AuthFixture {
             access_tokens: Arc::new(self.access_tokens),
             clock: Arc::new(clock),
             limiter: Arc::new(self.limiter),
+            metrics: self.metrics,
         }
     }
 

@@ -146,6 +146,11 @@ async fn the_scrape_holds_every_operations_series(backend: Backend) {
         &[r#"reason="invalid_credentials""#],
         FAILED_LOGINS,
     );
+    at_least(
+        "auth_events_total",
+        &[r#"event="sign_in_failed""#],
+        FAILED_LOGINS,
+    );
 }
 
 on_every_backend!(the_scrape_holds_every_operations_series);

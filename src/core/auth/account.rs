@@ -1,8 +1,8 @@
 //! The bearer check of protected endpoints, and account deletion.
 
-use nextarget_ports::{StoreContext, User, UserId};
+use nextarget_ports::{AuthEvent, StoreContext, User, UserId};
 
-use super::{AuthError, AuthService};
+use super::{audit::Subject, AuthError, AuthService};
 
 impl AuthService {
     /// The user an access token belongs to, checked on every request: a
@@ -45,7 +45,13 @@ impl AuthService {
             .await
             .context("Failed to delete the user")?
         {
-            tracing::info!(%user_id, "account deleted");
+            self.audit(
+                AuthEvent::AccountDeleted,
+                Subject {
+                    user_id: Some(user_id),
+                    ..Subject::default()
+                },
+            );
             Ok(())
         } else {
             Err(AuthError::Unauthorized)

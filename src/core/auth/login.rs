@@ -2,10 +2,11 @@
 
 use std::net::IpAddr;
 
-use nextarget_ports::{Email, Provider, StoreContext};
+use nextarget_ports::{AuthEvent, Email, Provider, StoreContext};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{
+    audit::Subject,
     input_limits,
     lockout::{account_key, ip_key},
     AuthError, AuthService, Session, MAX_PASSWORD_BYTES,
@@ -39,7 +40,18 @@ impl AuthService {
         let account = account_key(email);
         let mut keys = vec![account.clone()];
         keys.extend(ip_key("login", client_ip));
-        self.ensure_not_locked(&keys, now).await?;
+        if let Err(err) = self.ensure_not_locked(&keys, now).await {
+            if matches!(err, AuthError::TooManyAttempts { .. }) {
+                self.audit(
+                    AuthEvent::LockedOut,
+                    Subject {
+                        client_ip,
+                        ..Subject::default()
+                    },
+                );
+            }
+            return Err(err);
+        }
         let user = match Email::parse(email) {
             Ok(email) => self
                 .ports
@@ -58,9 +70,26 @@ impl AuthService {
         match user {
             Some(user) if matches => {
                 self.forget_failures(&account).await;
-                self.open_session(user).await
+                let session = self.open_session(user).await?;
+                self.audit(
+                    AuthEvent::SignIn,
+                    Subject {
+                        user_id: Some(session.user.id),
+                        session_id: Some(session.session_id),
+                        client_ip,
+                    },
+                );
+                Ok(session)
             }
-            _ => {
+            user => {
+                self.audit(
+                    AuthEvent::SignInFailed,
+                    Subject {
+                        user_id: user.map(|u| u.id),
+                        client_ip,
+                        ..Subject::default()
+                    },
+                );
                 self.record_failures(&keys, now).await?;
                 Err(AuthError::InvalidCredentials)
             }
@@ -100,6 +129,46 @@ mod tests {
             .await
             .expect("session");
         assert_eq!(session.user.email.as_str(), "alice@example.com");
+    }
+
+    #[tokio::test]
+    async fn the_audit_trail_records_a_failed_then_a_good_sign_in() {
+        let mut fx = AuthFixture::new();
+        fx.no_failures_recorded();
+        fx.failures_recorded(1);
+        fx.limiter.expect_clear_failures().returning(|_| Ok(()));
+        fx.users
+            .expect_find_by_email()
+            .returning(|email, _| Ok(Some(local_user(email.as_str()))));
+        fx.hasher
+            .expect_verify()
+            .returning(|password, _| Ok(password.expose_secret() == "right"));
+        fx.expect_session_issued();
+        let mut metrics = nextarget_ports::mocks::MockMetrics::new();
+        let mut order = mockall::Sequence::new();
+        metrics
+            .expect_auth_event()
+            .withf(|e| *e == AuthEvent::SignInFailed)
+            .times(1)
+            .in_sequence(&mut order)
+            .return_const(());
+        metrics
+            .expect_auth_event()
+            .withf(|e| *e == AuthEvent::SignIn)
+            .times(1)
+            .in_sequence(&mut order)
+            .return_const(());
+        fx.metrics = Arc::new(metrics);
+        let service = fx.service();
+        let err = service
+            .login("alice@example.com", &secret("wrong"), None)
+            .await
+            .err();
+        assert!(matches!(err, Some(AuthError::InvalidCredentials)));
+        service
+            .login("alice@example.com", &secret("right"), None)
+            .await
+            .expect("session");
     }
 
     /// What the lookup by email does in a test of a refused login.

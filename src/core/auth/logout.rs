@@ -1,9 +1,9 @@
 //! Signing out: the presented refresh token's whole family is revoked.
 
-use nextarget_ports::StoreContext;
+use nextarget_ports::{AuthEvent, StoreContext};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::{input_limits, refresh_token, AuthError, AuthService};
+use super::{audit::Subject, input_limits, refresh_token, AuthError, AuthService};
 
 impl AuthService {
     /// Revokes the family of `token`. A spent (but not revoked) token still
@@ -29,7 +29,14 @@ impl AuthService {
             .revoke_family(record.family_id, now)
             .await
             .context("Failed to revoke the session")?;
-        tracing::info!(user_id = %record.user_id, family_id = %record.family_id, "signed out");
+        self.audit(
+            AuthEvent::LoggedOut,
+            Subject {
+                user_id: Some(record.user_id),
+                session_id: Some(record.family_id),
+                client_ip: None,
+            },
+        );
         Ok(())
     }
 }

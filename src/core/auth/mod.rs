@@ -2,6 +2,7 @@
 //! bearer check of protected endpoints.
 
 mod account;
+mod audit;
 mod error;
 mod input_limits;
 mod lockout;
@@ -16,9 +17,11 @@ mod session;
 use std::sync::Arc;
 
 use nextarget_ports::{
-    AccessTokenCodec, Clock, PasswordHasher, RateLimiter, RefreshTokenStore, UserRepository,
+    AccessTokenCodec, Clock, Metrics, PasswordHasher, RateLimiter, RefreshTokenStore,
+    UserRepository,
 };
 
+pub(crate) use audit::Subject;
 pub use error::{AuthError, FieldError};
 pub use input_limits::{
     MAX_EMAIL_CHARS, MAX_ID_TOKEN_CHARS, MAX_NONCE_CHARS, MAX_PASSWORD_CHARS,
@@ -38,6 +41,8 @@ pub struct AuthPorts {
     pub clock: Arc<dyn Clock>,
     /// Counts failed sign-ins (brute-force backoff).
     pub limiter: Arc<dyn RateLimiter>,
+    /// The audit trail's counters.
+    pub metrics: Arc<dyn Metrics>,
 }
 
 /// Tunables of the auth use cases, from `auth.*`.

@@ -4,11 +4,13 @@
 
 use std::{net::IpAddr, time::Duration};
 
-use nextarget_ports::{NextRefreshToken, RotateError, RotationKind, StoreContext};
+use nextarget_ports::{AuthEvent, NextRefreshToken, RotateError, RotationKind, StoreContext};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-use super::{input_limits, lockout::ip_key, refresh_token, AuthError, AuthService, Session};
+use super::{
+    audit::Subject, input_limits, lockout::ip_key, refresh_token, AuthError, AuthService, Session,
+};
 
 impl AuthService {
     /// Exchanges `token` for a new access token and the next refresh token
@@ -52,6 +54,13 @@ impl AuthService {
             }
             Err(RotateError::Reused) => {
                 tracing::warn!("a spent refresh token was presented again: its family is revoked");
+                self.audit(
+                    AuthEvent::RefreshReused,
+                    Subject {
+                        client_ip,
+                        ..Subject::default()
+                    },
+                );
                 self.record_failures(&keys, now).await?;
                 return Err(AuthError::RefreshTokenReused);
             }
@@ -69,7 +78,15 @@ impl AuthService {
             .await
             .context("Failed to load the session's user")?
             .ok_or(AuthError::InvalidRefreshToken)?;
-        self.session(user, now, next_token)
+        self.audit(
+            AuthEvent::Refreshed,
+            Subject {
+                user_id: Some(user.id),
+                session_id: Some(rotation.family_id),
+                client_ip,
+            },
+        );
+        self.session(user, rotation.family_id, now, next_token)
     }
 }
 

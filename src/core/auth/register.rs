@@ -1,10 +1,10 @@
 //! Sign-up with email and password.
 
-use nextarget_ports::{Email, NewUser, Provider, StoreContext, StoreError};
+use nextarget_ports::{AuthEvent, Email, NewUser, Provider, StoreContext, StoreError};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-use super::{check_password, AuthError, AuthService, FieldError, Session};
+use super::{audit::Subject, check_password, AuthError, AuthService, FieldError, Session};
 
 impl AuthService {
     /// Creates a local account and opens its first session.
@@ -75,8 +75,16 @@ impl AuthService {
                 StoreError::Duplicate(_) => AuthError::EmailTaken,
                 other => other.context("Failed to create the local account").into(),
             })?;
-        tracing::info!(user_id = %user.id, "local account created");
-        self.open_session(user).await
+        let session = self.open_session(user).await?;
+        self.audit(
+            AuthEvent::SignUp,
+            Subject {
+                user_id: Some(session.user.id),
+                session_id: Some(session.session_id),
+                client_ip: None,
+            },
+        );
+        Ok(session)
     }
 }
 

@@ -11,6 +11,8 @@ use super::{refresh_token, AuthError, AuthService};
 /// What a successful sign-in hands the client.
 pub struct Session {
     pub user: User,
+    /// The refresh-token family this session is.
+    pub session_id: Uuid,
     pub access_token: SecretString,
     pub expires_in_secs: u64,
     pub refresh_token: SecretString,
@@ -29,12 +31,14 @@ impl AuthService {
     pub(super) fn session(
         &self,
         user: User,
+        session_id: Uuid,
         now: DateTime<Utc>,
         refresh_token: String,
     ) -> Result<Session, AuthError> {
         let access = self.ports.access_tokens.issue(user.id, now)?;
         Ok(Session {
             user,
+            session_id,
             access_token: SecretString::from(access.token),
             expires_in_secs: access.expires_in_secs,
             refresh_token: SecretString::from(refresh_token),
@@ -53,7 +57,7 @@ impl AuthService {
             created_at: now,
             expires_at: self.refresh_expiry(now),
         };
-        let session = self.session(user, now, token)?;
+        let session = self.session(user, record.family_id, now, token)?;
         self.ports
             .refresh_tokens
             .insert(&record)

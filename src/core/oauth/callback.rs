@@ -1,9 +1,9 @@
 //! `/auth/{provider}/callback` and Google's native id_token sign-in.
 
-use nextarget_ports::{Provider, StoreContext};
+use nextarget_ports::{AuthEvent, Provider, StoreContext, User};
 
 use super::{OAuthFlowError, OAuthService};
-use crate::auth::{FieldError, Session, MAX_ID_TOKEN_CHARS, MAX_NONCE_CHARS};
+use crate::auth::{FieldError, Session, Subject, MAX_ID_TOKEN_CHARS, MAX_NONCE_CHARS};
 use crate::validation::too_long;
 
 /// What the provider sent back to the callback URL.
@@ -53,8 +53,28 @@ impl OAuthService {
             .exchange_code(&code, &record.pkce_verifier, &record.nonce)
             .await
             .map_err(|e| OAuthFlowError::from_provider(provider, e))?;
-        let (user, _) = self.upsert(provider, identity).await?;
-        Ok(self.auth.open_session(user).await?)
+        let (user, created) = self.upsert(provider, identity).await?;
+        self.open_audited(user, created).await
+    }
+
+    /// Opens a session for a provider's user, recorded in the audit trail
+    /// as a sign-up (`created`) or a sign-in.
+    async fn open_audited(&self, user: User, created: bool) -> Result<Session, OAuthFlowError> {
+        let session = self.auth.open_session(user).await?;
+        let event = if created {
+            AuthEvent::SignUp
+        } else {
+            AuthEvent::SignIn
+        };
+        self.auth.audit(
+            event,
+            Subject {
+                user_id: Some(session.user.id),
+                session_id: Some(session.session_id),
+                client_ip: None,
+            },
+        );
+        Ok(session)
     }
 
     /// Signs in with an id_token from Google's native SDK, with the nonce
@@ -92,6 +112,6 @@ impl OAuthService {
             .await
             .map_err(|e| OAuthFlowError::from_provider(Provider::Google, e))?;
         let (user, created) = self.upsert(Provider::Google, identity).await?;
-        Ok((self.auth.open_session(user).await?, created))
+        Ok((self.open_audited(user, created).await?, created))
     }
 }
