@@ -103,6 +103,7 @@ impl Application {
             AuthPolicy {
                 refresh_token_ttl_secs: settings.auth.refresh_token_ttl_secs,
                 max_failed_logins: settings.auth.max_failed_logins,
+                max_failed_logins_per_ip: settings.auth.max_failed_logins_per_ip,
                 refresh_reuse_grace_secs: settings.auth.refresh_reuse_grace_secs,
             },
         ));

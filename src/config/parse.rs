@@ -56,6 +56,10 @@ impl TryFrom<RawSettings> for Settings {
             p.push("auth.access_token_ttl_secs and auth.refresh_token_ttl_secs must be > 0");
         }
         p.positive("auth.max_failed_logins", raw.auth.max_failed_logins);
+        p.positive(
+            "auth.max_failed_logins_per_ip",
+            raw.auth.max_failed_logins_per_ip,
+        );
         if raw
             .auth
             .jwt_previous_secrets
@@ -76,6 +80,7 @@ impl TryFrom<RawSettings> for Settings {
             refresh_token_ttl_secs: raw.auth.refresh_token_ttl_secs,
             bcrypt_cost: raw.auth.bcrypt_cost,
             max_failed_logins: raw.auth.max_failed_logins,
+            max_failed_logins_per_ip: raw.auth.max_failed_logins_per_ip,
             refresh_reuse_grace_secs: raw.auth.refresh_reuse_grace_secs,
         });
 

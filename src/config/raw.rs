@@ -54,6 +54,7 @@ pub(super) struct RawAuth {
     pub refresh_token_ttl_secs: u64,
     pub bcrypt_cost: u32,
     pub max_failed_logins: u32,
+    pub max_failed_logins_per_ip: u32,
     pub refresh_reuse_grace_secs: u64,
 }
 

@@ -72,6 +72,7 @@ pub struct AuthSettings {
     pub refresh_token_ttl_secs: u64,
     pub bcrypt_cost: u32,
     pub max_failed_logins: u32,
+    pub max_failed_logins_per_ip: u32,
     pub refresh_reuse_grace_secs: u64,
 }
 

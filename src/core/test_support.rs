@@ -10,7 +10,7 @@ use nextarget_ports::{
         MockRefreshTokenStore, MockUserRepository,
     },
     AccessClaims, Email, FailureCount, IssuedAccessToken, Metrics, NoMetrics, PasswordHash,
-    Provider, User, UserId,
+    Provider, RefreshTokenRecord, User, UserId,
 };
 use secrecy::SecretString;
 use uuid::Uuid;
@@ -81,6 +81,20 @@ impl AuthFixture {
             .returning(issued_access_token);
     }
 
+    /// A live refresh-token record (a day to go), as a store returns it.
+    pub fn refresh_record(&self) -> RefreshTokenRecord {
+        RefreshTokenRecord {
+            id: Uuid::now_v7(),
+            user_id: Uuid::now_v7(),
+            family_id: Uuid::now_v7(),
+            expires_at: self.now + chrono::Duration::days(1),
+            spent_at: None,
+            revoked_at: None,
+            parent_id: None,
+            grace_closed_at: None,
+        }
+    }
+
     /// The mocks as ports, with a clock stopped at `now`.
     pub fn ports(self) -> AuthPorts {
         let mut clock = MockClock::new();
@@ -105,6 +119,7 @@ pub(crate) fn policy() -> AuthPolicy {
     AuthPolicy {
         refresh_token_ttl_secs: 3600,
         max_failed_logins: 5,
+        max_failed_logins_per_ip: 50,
         refresh_reuse_grace_secs: 5,
     }
 }

@@ -32,6 +32,9 @@ async fn too_many(resp: Response) -> u64 {
     retry_after
 }
 
+/// The per-IP threshold lowered to the account's, for short IP tests.
+const IP_THRESHOLD_5: (&str, &str) = ("auth.max_failed_logins_per_ip", "5");
+
 fn unique_email() -> String {
     format!("u-{}@example.com", Uuid::new_v4().simple())
 }
@@ -86,7 +89,7 @@ async fn the_sixth_wrong_password_waits_out_a_growing_backoff_even_with_the_righ
 
 #[tokio::test]
 async fn one_ip_is_limited_across_different_emails() {
-    let Some(app) = spawn_app_with_clock(Backend::Sqlite, &[]).await else {
+    let Some(app) = spawn_app_with_clock(Backend::Sqlite, &[IP_THRESHOLD_5]).await else {
         return;
     };
     for _ in 0..5 {
@@ -105,7 +108,7 @@ async fn one_ip_is_limited_across_different_emails() {
 
 #[tokio::test]
 async fn a_spoofed_forwarded_for_is_ignored_by_default() {
-    let Some(app) = spawn_app_with(Backend::Sqlite, &[]).await else {
+    let Some(app) = spawn_app_with(Backend::Sqlite, &[IP_THRESHOLD_5]).await else {
         return;
     };
     for i in 0..5 {
@@ -117,7 +120,10 @@ async fn a_spoofed_forwarded_for_is_ignored_by_default() {
 
 #[tokio::test]
 async fn forwarded_for_names_the_client_behind_a_trusted_proxy() {
-    let overrides = [("server.trusted_proxies", "10.0.0.0/8, 127.0.0.1")];
+    let overrides = [
+        ("server.trusted_proxies", "10.0.0.0/8, 127.0.0.1"),
+        IP_THRESHOLD_5,
+    ];
     let Some(app) = spawn_app_with(Backend::Sqlite, &overrides).await else {
         return;
     };
@@ -137,14 +143,54 @@ async fn forwarded_for_names_the_client_behind_a_trusted_proxy() {
 }
 
 #[tokio::test]
-async fn failed_refreshes_are_limited_per_ip() {
-    let Some(app) = spawn_app_with(Backend::Sqlite, &[]).await else {
+async fn refreshes_with_never_issued_tokens_are_limited_per_ip() {
+    let Some(app) = spawn_app_with(Backend::Sqlite, &[IP_THRESHOLD_5]).await else {
         return;
     };
     for _ in 0..5 {
         problem(app.refresh("bogus").await, 401, "invalid_refresh_token").await;
     }
     too_many(app.refresh("bogus").await).await;
+}
+
+#[tokio::test]
+async fn stale_refresh_tokens_really_issued_never_lock_the_ip() {
+    let Some(app) = spawn_app_with(Backend::Sqlite, &[IP_THRESHOLD_5]).await else {
+        return;
+    };
+    let session = app.signed_up_user().await;
+    let first = session["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    let rotated: serde_json::Value = app.refresh(&first).await.json().await.expect("json");
+    let second = rotated["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    // A logged-out (revoked) token, presented over and over by a stale app.
+    assert_eq!(app.logout(&second).await.status(), 204);
+    for _ in 0..8 {
+        problem(app.refresh(&second).await, 401, "invalid_refresh_token").await;
+    }
+    // The IP is not locked: a never-issued token is still just refused.
+    problem(app.refresh("bogus").await, 401, "invalid_refresh_token").await;
+}
+
+#[tokio::test]
+async fn an_ip_of_many_users_is_not_locked_by_a_few_failures() {
+    // The default per-IP threshold (50): a carrier NAT's users do not lock
+    // each other out, while each account keeps its own threshold of 5.
+    let Some(app) = spawn_app_with(Backend::Sqlite, &[]).await else {
+        return;
+    };
+    for _ in 0..10 {
+        let resp = app.login(&unique_email(), "wrong-password").await;
+        problem(resp, 401, "invalid_credentials").await;
+    }
+    let email = unique_email();
+    assert_eq!(app.register(&email, STRONG_PASSWORD).await.status(), 201);
+    assert_eq!(app.login(&email, STRONG_PASSWORD).await.status(), 200);
 }
 
 #[tokio::test]
@@ -158,6 +204,7 @@ async fn two_instances_on_redis_share_the_lockout() {
         ("rate_limit.redis_url", redis.as_str()),
         ("rate_limit.redis_prefix", prefix.as_str()),
         ("server.trusted_proxies", "127.0.0.1"),
+        IP_THRESHOLD_5,
     ];
     let Some(first) = spawn_app_with_clock(Backend::Sqlite, &overrides).await else {
         return;

@@ -2,8 +2,10 @@
 //!
 //! Failures are counted through the `RateLimiter` port (shared by every
 //! instance with Redis), per normalised email (login) and per client IP
-//! (login and refresh, counted apart). Once a key holds
-//! `auth.max_failed_logins` failures, each attempt is refused with
+//! (login and refresh, counted apart). Once an account holds
+//! `auth.max_failed_logins` failures, or an IP `auth.max_failed_logins_per_ip`
+//! (50 by default: one carrier NAT hides thousands of app users; a refresh
+//! counts only when its token was never issued), each attempt is refused with
 //! `TooManyAttempts` until `last failure + backoff` has passed, where the
 //! backoff is 30 s at the threshold and doubles with each further failure,
 //! capped at 15 min: with the default of 5, the 5th failure locks for 30 s,
@@ -77,6 +79,16 @@ fn unavailable(err: RateLimitError) -> AuthError {
 }
 
 impl AuthService {
+    /// The failures `key` may hold before its backoff: an IP's threshold
+    /// or an account's.
+    fn threshold(&self, key: &str) -> u32 {
+        if key.contains(":ip:") {
+            self.policy.max_failed_logins_per_ip
+        } else {
+            self.policy.max_failed_logins
+        }
+    }
+
     /// `TooManyAttempts` (with the longest wait) when any key is locked.
     pub(super) async fn ensure_not_locked(
         &self,
@@ -91,7 +103,7 @@ impl AuthService {
                 .failures(key, now)
                 .await
                 .map_err(unavailable)?;
-            wait = wait.max(remaining_secs(failures, self.policy.max_failed_logins, now));
+            wait = wait.max(remaining_secs(failures, self.threshold(key), now));
         }
         if wait > 0 {
             tracing::info!(

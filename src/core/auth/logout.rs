@@ -43,30 +43,14 @@ impl AuthService {
 
 #[cfg(test)]
 mod tests {
-    use chrono::Duration;
-    use nextarget_ports::RefreshTokenRecord;
-    use uuid::Uuid;
 
     use super::*;
     use crate::test_support::{secret, AuthFixture};
 
-    fn record(fx: &AuthFixture) -> RefreshTokenRecord {
-        RefreshTokenRecord {
-            id: Uuid::now_v7(),
-            user_id: Uuid::now_v7(),
-            family_id: Uuid::now_v7(),
-            expires_at: fx.now + Duration::days(1),
-            spent_at: None,
-            revoked_at: None,
-            parent_id: None,
-            grace_closed_at: None,
-        }
-    }
-
     #[tokio::test]
     async fn logging_out_revokes_the_family_of_the_token() {
         let mut fx = AuthFixture::new();
-        let rec = record(&fx);
+        let rec = fx.refresh_record();
         let family = rec.family_id;
         let expected_hash = refresh_token::hash("tok");
         fx.refresh_tokens
@@ -88,7 +72,7 @@ mod tests {
     async fn unknown_revoked_and_expired_tokens_are_invalid() {
         for state in ["unknown", "revoked", "expired"] {
             let mut fx = AuthFixture::new();
-            let mut rec = record(&fx);
+            let mut rec = fx.refresh_record();
             match state {
                 "revoked" => rec.revoked_at = Some(fx.now),
                 "expired" => rec.expires_at = fx.now,

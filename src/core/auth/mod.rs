@@ -51,6 +51,8 @@ pub struct AuthPolicy {
     pub refresh_token_ttl_secs: u64,
     /// Failures per account and per client IP before the backoff starts.
     pub max_failed_logins: u32,
+    /// Failures per client IP before its backoff (`auth.max_failed_logins_per_ip`).
+    pub max_failed_logins_per_ip: u32,
     /// How long the immediately previous refresh token may come back once
     /// (0: never).
     pub refresh_reuse_grace_secs: u64,

@@ -49,7 +49,18 @@ impl AuthService {
         {
             Ok(rotation) => rotation,
             Err(RotateError::Invalid) => {
-                self.record_failures(&keys, now).await?;
+                // Only a token this server never issued counts against the
+                // IP: an expired or revoked one is a stale app, not a guess.
+                let issued = self
+                    .ports
+                    .refresh_tokens
+                    .find(&presented)
+                    .await
+                    .context("Failed to look up a refused refresh token")?
+                    .is_some();
+                if !issued {
+                    self.record_failures(&keys, now).await?;
+                }
                 return Err(AuthError::InvalidRefreshToken);
             }
             Err(RotateError::Reused) => {
@@ -61,7 +72,6 @@ impl AuthService {
                         ..Subject::default()
                     },
                 );
-                self.record_failures(&keys, now).await?;
                 return Err(AuthError::RefreshTokenReused);
             }
             Err(RotateError::Store(err)) => {
@@ -138,14 +148,21 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn invalid_and_reused_tokens_are_refused_and_counted_per_ip() {
-        for (outcome, reused) in [(RotateError::Invalid, false), (RotateError::Reused, true)] {
+    async fn only_a_never_issued_token_counts_against_the_ip() {
+        // (what rotate says, whether the token was issued, counted?)
+        let cases = [
+            (RotateError::Invalid, false, true),
+            (RotateError::Invalid, true, false),
+            (RotateError::Reused, true, false),
+        ];
+        for (outcome, issued, counted) in cases {
+            let reused = matches!(outcome, RotateError::Reused);
             let mut fx = AuthFixture::new();
             fx.no_failures_recorded();
             fx.limiter
                 .expect_record_failure()
                 .withf(|key, _, _| key == "auth-fail:refresh:ip:10.0.0.7")
-                .times(1)
+                .times(usize::from(counted))
                 .returning(|_, _, now| {
                     Ok(FailureCount {
                         count: 1,
@@ -156,6 +173,10 @@ mod tests {
             fx.refresh_tokens
                 .expect_rotate()
                 .returning(move |_, _, _, _| Err(outcome.take().expect("one call")));
+            let record = fx.refresh_record();
+            fx.refresh_tokens
+                .expect_find()
+                .returning(move |_| Ok(issued.then(|| record.clone())));
             let err = fx
                 .service()
                 .refresh(&secret("tok"), Some([10, 0, 0, 7].into()))
@@ -179,9 +200,10 @@ mod tests {
     async fn a_locked_ip_is_refused_before_the_store_is_asked() {
         let mut fx = AuthFixture::new();
         let now = fx.now;
+        // The per-IP threshold (`max_failed_logins_per_ip`, 50 here).
         fx.limiter.expect_failures().returning(move |_, _| {
             Ok(FailureCount {
-                count: 5,
+                count: 50,
                 last_failure_at: Some(now),
             })
         });

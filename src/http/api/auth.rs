@@ -82,8 +82,9 @@ impl AuthApi {
     /// Sign in with email and password.
     ///
     /// Errors: 401 `invalid_credentials` (the same for an unknown email and a
-    /// wrong password); 429 `too_many_attempts` once the account or the
-    /// client IP has `auth.max_failed_logins` failures in a row: the wait
+    /// wrong password); 429 `too_many_attempts` once the account has
+    /// `auth.max_failed_logins` failures in a row, or the client IP
+    /// `auth.max_failed_logins_per_ip` (50 by default): the wait
     /// (`Retry-After`) is 30 s, doubling with each further failure, at most
     /// 15 min, and holds even for the right password.
     #[oai(path = "/auth/login", method = "post")]
