@@ -115,6 +115,9 @@ impl Metrics for PrometheusMetrics {
 
     fn auth_event(&self, event: AuthEvent) {
         metrics::counter!(AUTH_EVENTS, "event" => event.as_str()).increment(1);
+        if event == AuthEvent::SignInFailed {
+            metrics::counter!(LOGIN_FAILURES, "reason" => "invalid_credentials").increment(1);
+        }
     }
 }
 

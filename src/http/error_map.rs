@@ -20,9 +20,6 @@ impl From<AuthError> for Problem {
             AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AuthError::Unknown(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        if matches!(err, AuthError::InvalidCredentials) {
-            super::metrics::login_failed();
-        }
         match err {
             AuthError::Validation(errors) => Problem::validation(errors),
             AuthError::Unavailable(cause) => unavailable(&cause),

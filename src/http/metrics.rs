@@ -13,7 +13,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use poem::{http::Method, PathPattern, Response};
 
 use crate::observability::{
-    DB_POOL_CONNECTIONS, DB_POOL_MAX, HTTP_DURATION, HTTP_REQUESTS, LOGIN_FAILURES, PROXY_OVERHEAD,
+    DB_POOL_CONNECTIONS, DB_POOL_MAX, HTTP_DURATION, HTTP_REQUESTS, PROXY_OVERHEAD,
 };
 
 /// The route label of a request nothing matched.
@@ -94,9 +94,4 @@ impl ProviderWait {
     pub fn total(&self) -> Duration {
         Duration::from_nanos(self.0.load(Ordering::Relaxed))
     }
-}
-
-/// A password login refused for bad credentials.
-pub fn login_failed() {
-    metrics::counter!(LOGIN_FAILURES, "reason" => "invalid_credentials").increment(1);
 }

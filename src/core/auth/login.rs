@@ -82,6 +82,9 @@ impl AuthService {
                 Ok(session)
             }
             user => {
+                self.record_failures(&keys, now).await?;
+                // Once counted: each audited failure is an answered
+                // `invalid_credentials`.
                 self.audit(
                     AuthEvent::SignInFailed,
                     Subject {
@@ -90,7 +93,6 @@ impl AuthService {
                         ..Subject::default()
                     },
                 );
-                self.record_failures(&keys, now).await?;
                 Err(AuthError::InvalidCredentials)
             }
         }
