@@ -80,7 +80,7 @@ proptest! {
         kind in any::<u8>(), at in any::<usize>(), with in replacement(),
     ) {
         let now = Utc::now();
-        let issued = codec().issue(Uuid::now_v7(), now).expect("issue");
+        let issued = codec().issue(Uuid::now_v7(), Uuid::now_v7(), now).expect("issue");
         prop_assert!(codec().verify(&issued.token, now).is_ok());
         if let Some(mutated) = mutate(&issued.token, kind, at, with) {
             prop_assert!(codec().verify(&mutated, now).is_err(), "accepted {}", mutated);

@@ -15,6 +15,7 @@ pub mod oauth_states;
 pub mod password;
 pub mod rate_limiter;
 pub mod refresh_tokens;
+pub mod sessions;
 pub mod tokens;
 pub mod user;
 pub mod users;
@@ -36,6 +37,7 @@ pub use refresh_tokens::{
     NewRefreshToken, NextRefreshToken, RefreshTokenRecord, RefreshTokenStore, RotateError,
     Rotation, RotationKind, RotationStep,
 };
+pub use sessions::{ClientInfo, SessionRecord, MAX_USER_AGENT_CHARS};
 pub use tokens::{AccessClaims, AccessTokenCodec, IssuedAccessToken, TokenError};
 pub use user::{NewUser, Provider, User, UserId};
 pub use users::UserRepository;

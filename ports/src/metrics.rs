@@ -32,6 +32,10 @@ pub enum AuthEvent {
     Refreshed,
     RefreshReused,
     LoggedOut,
+    /// Sessions ended other than by logging out one's own: `DELETE
+    /// /auth/sessions/{id}`, logout with scope `others` or `global`.
+    SessionEnded,
+    PasswordChanged,
     AccountDeleted,
 }
 
@@ -46,6 +50,8 @@ impl AuthEvent {
             Self::Refreshed => "refreshed",
             Self::RefreshReused => "refresh_reused",
             Self::LoggedOut => "logged_out",
+            Self::SessionEnded => "session_ended",
+            Self::PasswordChanged => "password_changed",
             Self::AccountDeleted => "account_deleted",
         }
     }

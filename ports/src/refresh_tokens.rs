@@ -1,5 +1,7 @@
 //! The `RefreshTokenStore` port. Tokens are stored only as a SHA-256 hash and
-//! grouped in families, one per sign-in.
+//! grouped in families, one per sign-in: a family is a *session*
+//! (`crate::sessions`), kept by the same store so that ending a session and
+//! revoking its tokens are one step.
 //!
 //! # Rotation and the grace rule
 //!
@@ -30,18 +32,26 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::{error::StoreError, user::UserId};
+use crate::{
+    error::StoreError,
+    sessions::{ClientInfo, SessionRecord},
+    user::UserId,
+};
 
-/// A refresh token about to be stored. `token_hash` is the hex SHA-256 of
-/// the opaque token the client holds; the token itself is never stored.
+/// The first refresh token of a new session. `token_hash` is the hex
+/// SHA-256 of the opaque token the client holds; the token itself is never
+/// stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewRefreshToken {
     pub id: Uuid,
     pub user_id: UserId,
+    /// The new session's id.
     pub family_id: Uuid,
     pub token_hash: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// Who signed in: recorded on the session.
+    pub client: ClientInfo,
 }
 
 /// The token a rotation issues; its user and family are those of the token
@@ -52,6 +62,9 @@ pub struct NextRefreshToken {
     pub token_hash: String,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// Who refreshed: the session's client and `last_used_at` (=
+    /// `created_at`) become these.
+    pub client: ClientInfo,
 }
 
 /// A stored token, as [`RefreshTokenStore::find`] reads it.
@@ -139,7 +152,8 @@ pub enum RotateError {
 #[cfg_attr(feature = "mocks", mockall::automock)]
 #[async_trait]
 pub trait RefreshTokenStore: Send + Sync {
-    /// Stores a new token (the first of a family).
+    /// Opens a session: stores its first token and the session itself
+    /// (created and last used at `created_at`, live until `expires_at`).
     ///
     /// # Errors
     /// MUST return [`StoreError::Duplicate`] when `token_hash` already exists.
@@ -152,7 +166,9 @@ pub trait RefreshTokenStore: Send + Sync {
     /// [`RotateError::Invalid`] and [`RotateError::Reused`] as documented
     /// above; [`RotateError::Store`] (`Duplicate` when `next.token_hash`
     /// exists) otherwise. MUST be atomic: of concurrent calls with the same
-    /// live token exactly one is [`RotationKind::Rotated`].
+    /// live token exactly one is [`RotationKind::Rotated`]. A rotation
+    /// records `next`'s time and client as the session's last use and
+    /// extends it to `next.expires_at`; a reuse ends the session.
     async fn rotate(
         &self,
         presented_hash: &str,
@@ -164,13 +180,31 @@ pub trait RefreshTokenStore: Send + Sync {
     /// The token with this hash, whatever its state.
     async fn find(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>, StoreError>;
 
-    /// Revokes every token of `family_id` not yet revoked; returns how many.
-    async fn revoke_family(&self, family_id: Uuid, now: DateTime<Utc>) -> Result<u64, StoreError>;
-
-    /// Revokes every token of `user_id` not yet revoked; returns how many.
-    async fn revoke_all_for_user(
+    /// The live sessions of `user_id` at `now` (not ended, not expired),
+    /// newest first; a store may list only the newest hundreds.
+    async fn live_sessions(
         &self,
         user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SessionRecord>, StoreError>;
+
+    /// Ends the session `session_id` of `user_id` at `now` and revokes its
+    /// tokens, in one step. `false` when it is not a live session of that
+    /// user (unknown, another user's, ended or expired): nothing changes.
+    async fn end_session(
+        &self,
+        user_id: UserId,
+        session_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Ends every session of `user_id` but `except` (all when `None`) at
+    /// `now` and revokes their tokens, in one step; returns how many
+    /// sessions it ended.
+    async fn end_sessions(
+        &self,
+        user_id: UserId,
+        except: Option<Uuid>,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
 }

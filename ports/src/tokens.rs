@@ -9,6 +9,8 @@ use crate::user::UserId;
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccessClaims {
     pub user_id: UserId,
+    /// The session (refresh-token family) the token was issued for.
+    pub session_id: Uuid,
     pub token_id: Uuid,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -42,11 +44,17 @@ pub enum TokenError {
 
 #[cfg_attr(feature = "mocks", mockall::automock)]
 pub trait AccessTokenCodec: Send + Sync {
-    /// Signs a token for `user_id`, valid from `now` for the configured TTL.
+    /// Signs a token for `user_id` in `session_id`, valid from `now` for the
+    /// configured TTL.
     ///
     /// # Errors
     /// Only on an internal signing failure.
-    fn issue(&self, user_id: UserId, now: DateTime<Utc>) -> anyhow::Result<IssuedAccessToken>;
+    fn issue(
+        &self,
+        user_id: UserId,
+        session_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<IssuedAccessToken>;
 
     /// Checks signature, algorithm and expiry (against `now`, not the system
     /// clock).

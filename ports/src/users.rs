@@ -1,10 +1,13 @@
 //! The `UserRepository` port.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
 
 use crate::{
     email::Email,
     error::StoreError,
+    password::PasswordHash,
     user::{NewUser, Provider, User, UserId},
 };
 
@@ -36,6 +39,20 @@ pub trait UserRepository: Send + Sync {
 
     /// The user with this id, if any.
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
+
+    /// The user `id`, if it exists and `session_id` is one of its sessions
+    /// still live at `now` (not ended, not expired): the check of every
+    /// authenticated request, in one lookup.
+    async fn find_by_session(
+        &self,
+        id: UserId,
+        session_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> Result<Option<User>, StoreError>;
+
+    /// Replaces the password hash of the user `id`; `false` when there is
+    /// no such user.
+    async fn set_password_hash(&self, id: UserId, hash: &PasswordHash) -> Result<bool, StoreError>;
 
     /// Deletes the user and everything that belongs to them (refresh tokens,
     /// AI history). Returns `false` when there was no such user.

@@ -127,6 +127,7 @@ pub(crate) fn policy() -> AuthPolicy {
 /// What the access-token codec answers: a token for `user_id` at `now`.
 pub(crate) fn issued_access_token(
     user_id: UserId,
+    session_id: Uuid,
     now: DateTime<Utc>,
 ) -> anyhow::Result<IssuedAccessToken> {
     Ok(IssuedAccessToken {
@@ -134,6 +135,7 @@ pub(crate) fn issued_access_token(
         expires_in_secs: 900,
         claims: AccessClaims {
             user_id,
+            session_id,
             token_id: Uuid::now_v7(),
             issued_at: now,
             expires_at: now,

@@ -22,14 +22,16 @@ pub mod doc {
     pub const UNAVAILABLE: u32 = 1 << 7;
     pub const GATEWAY_TIMEOUT: u32 = 1 << 8;
     pub const UNSUPPORTED_MEDIA_TYPE: u32 = 1 << 9;
+    pub const NOT_FOUND: u32 = 1 << 10;
     /// What every operation with a JSON body can answer.
     pub const BODY: u32 = BAD_REQUEST | PAYLOAD_TOO_LARGE | UNSUPPORTED_MEDIA_TYPE | UNPROCESSABLE;
 }
 
-const TABLE: [(u32, u16, &str); 11] = [
+const TABLE: [(u32, u16, &str); 12] = [
     (doc::BAD_REQUEST, 400, "Malformed request: not JSON, a missing field or a wrong type (`bad_request`), or an operation-specific code"),
     (doc::UNAUTHORIZED, 401, "Missing, invalid, expired or revoked credentials (`unauthorized` and operation-specific codes)"),
-    (doc::CONFLICT, 409, "Conflicts with existing data (`email_taken`)"),
+    (doc::NOT_FOUND, 404, "No such resource of the caller's (`not_found`)"),
+    (doc::CONFLICT, 409, "Conflicts with existing data (`email_taken`) or with the account (`no_password`)"),
     (doc::PAYLOAD_TOO_LARGE, 413, "Body over `server.body_limit_bytes` (`payload_too_large`)"),
     (doc::UNSUPPORTED_MEDIA_TYPE, 415, "The body is not `application/json` (`unsupported_media_type`)"),
     (doc::UNPROCESSABLE, 422, "A value out of its range or format (`validation_error`, with `errors`)"),

@@ -11,6 +11,7 @@
 
 use std::net::IpAddr;
 
+use nextarget_ports::ClientInfo;
 use poem::{FromRequest, Request, RequestBody};
 
 use ipnet::IpNet;
@@ -68,6 +69,22 @@ impl<'a> FromRequest<'a> for ClientIp {
             None => peer,
         };
         Ok(ClientIp(ip))
+    }
+}
+
+/// The request's client as a session records it: its IP (as
+/// [`ClientIp`]) and its `User-Agent`.
+#[derive(Debug, Clone)]
+pub struct Client(pub ClientInfo);
+
+impl<'a> FromRequest<'a> for Client {
+    async fn from_request(req: &'a Request, body: &mut RequestBody) -> poem::Result<Self> {
+        let ClientIp(ip) = ClientIp::from_request(req, body).await?;
+        let user_agent = req
+            .headers()
+            .get(poem::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok());
+        Ok(Client(ClientInfo::new(ip, user_agent)))
     }
 }
 

@@ -16,6 +16,8 @@ impl From<AuthError> for Problem {
             | AuthError::Unauthorized
             | AuthError::InvalidRefreshToken
             | AuthError::RefreshTokenReused => StatusCode::UNAUTHORIZED,
+            AuthError::NotFound => StatusCode::NOT_FOUND,
+            AuthError::NoPassword => StatusCode::CONFLICT,
             AuthError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AuthError::Unknown(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -27,7 +27,7 @@ pub use problem::Problem;
 pub use served_spec::SpecLimits;
 pub use server::HttpServer;
 
-use api::{AiApi, AuthApi, CoachApi, HealthApi, OAuthApi, SessionsApi, UsersApi};
+use api::{AiApi, AuthApi, CoachApi, HealthApi, OAuthApi, PasswordApi, SessionsApi, UsersApi};
 use nextarget_core::{
     ai::AiService, auth::AuthService, coach::CoachService, health::Readiness, oauth::OAuthService,
 };
@@ -58,6 +58,7 @@ type Apis = (
     HealthApi,
     AuthApi,
     SessionsApi,
+    PasswordApi,
     OAuthApi,
     UsersApi,
     AiApi,
@@ -70,6 +71,7 @@ fn openapi_service() -> OpenApiService<Apis, ()> {
             HealthApi,
             AuthApi,
             SessionsApi,
+            PasswordApi,
             OAuthApi,
             UsersApi,
             AiApi,

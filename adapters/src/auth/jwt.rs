@@ -25,6 +25,8 @@ struct Claims {
     iat: i64,
     exp: i64,
     jti: String,
+    /// The session (refresh-token family); required.
+    sid: String,
     iss: String,
     aud: String,
     /// Not before: honoured when present (RFC 7519 4.1.5); not issued.
@@ -112,7 +114,12 @@ fn timestamp(secs: i64) -> Result<DateTime<Utc>, TokenError> {
 }
 
 impl AccessTokenCodec for JwtCodec {
-    fn issue(&self, user_id: UserId, now: DateTime<Utc>) -> anyhow::Result<IssuedAccessToken> {
+    fn issue(
+        &self,
+        user_id: UserId,
+        session_id: Uuid,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<IssuedAccessToken> {
         let ttl = i64::try_from(self.ttl_secs)?;
         let token_id = Uuid::now_v7();
         let claims = Claims {
@@ -120,6 +127,7 @@ impl AccessTokenCodec for JwtCodec {
             iat: now.timestamp(),
             exp: now.timestamp() + ttl,
             jti: token_id.to_string(),
+            sid: session_id.to_string(),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             nbf: None,
@@ -132,6 +140,7 @@ impl AccessTokenCodec for JwtCodec {
             expires_in_secs: self.ttl_secs,
             claims: AccessClaims {
                 user_id,
+                session_id,
                 token_id,
                 issued_at: timestamp(claims.iat)?,
                 expires_at: timestamp(claims.exp)?,
@@ -162,6 +171,7 @@ impl AccessTokenCodec for JwtCodec {
         }
         Ok(AccessClaims {
             user_id: Uuid::parse_str(&claims.sub).map_err(|_| TokenError::Invalid)?,
+            session_id: Uuid::parse_str(&claims.sid).map_err(|_| TokenError::Invalid)?,
             token_id: Uuid::parse_str(&claims.jti).map_err(|_| TokenError::Invalid)?,
             issued_at: timestamp(claims.iat)?,
             expires_at: timestamp(claims.exp)?,
@@ -185,10 +195,10 @@ mod tests {
     #[test]
     fn an_issued_token_verifies_until_it_expires() {
         let now = Utc::now();
-        let user = Uuid::now_v7();
-        let issued = codec().issue(user, now).expect("issue");
+        let (user, session) = (Uuid::now_v7(), Uuid::now_v7());
+        let issued = codec().issue(user, session, now).expect("issue");
         let claims = codec().verify(&issued.token, now).expect("valid");
-        assert_eq!(claims.user_id, user);
+        assert_eq!((claims.user_id, claims.session_id), (user, session));
         let later = now + chrono::Duration::seconds(900);
         assert_eq!(
             codec().verify(&issued.token, later),
@@ -205,6 +215,7 @@ mod tests {
                 iat: now.timestamp(),
                 exp: now.timestamp() + 900,
                 jti: Uuid::now_v7().to_string(),
+                sid: Uuid::now_v7().to_string(),
                 iss: "nextarget".into(),
                 aud: "nextarget-app".into(),
                 nbf: Some(nbf),
@@ -224,7 +235,9 @@ mod tests {
     fn after_a_rotation_old_tokens_verify_and_new_ones_use_the_new_key() {
         let now = Utc::now();
         let old = codec();
-        let issued_before = old.issue(Uuid::now_v7(), now).expect("issue");
+        let issued_before = old
+            .issue(Uuid::now_v7(), Uuid::now_v7(), now)
+            .expect("issue");
         let rotated = JwtCodec::new(
             &JwtKeys {
                 previous: vec![SecretString::from("a".repeat(32))],
@@ -234,7 +247,9 @@ mod tests {
         )
         .expect("codec");
         assert!(rotated.verify(&issued_before.token, now).is_ok());
-        let issued_after = rotated.issue(Uuid::now_v7(), now).expect("issue");
+        let issued_after = rotated
+            .issue(Uuid::now_v7(), Uuid::now_v7(), now)
+            .expect("issue");
         assert!(rotated.verify(&issued_after.token, now).is_ok());
         assert_eq!(
             old.verify(&issued_after.token, now),
@@ -259,7 +274,10 @@ mod tests {
             900,
         )
         .expect("codec");
-        let token = elsewhere.issue(Uuid::now_v7(), now).expect("issue").token;
+        let token = elsewhere
+            .issue(Uuid::now_v7(), Uuid::now_v7(), now)
+            .expect("issue")
+            .token;
         assert_eq!(codec().verify(&token, now), Err(TokenError::Invalid));
         let other_issuer = JwtCodec::new(
             &JwtKeys {
@@ -270,9 +288,26 @@ mod tests {
         )
         .expect("codec");
         let token = other_issuer
-            .issue(Uuid::now_v7(), now)
+            .issue(Uuid::now_v7(), Uuid::now_v7(), now)
             .expect("issue")
             .token;
+        assert_eq!(codec().verify(&token, now), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn a_token_without_a_session_is_invalid() {
+        let now = Utc::now();
+        let claims = serde_json::json!({
+            "sub": Uuid::now_v7().to_string(),
+            "iat": now.timestamp(),
+            "exp": now.timestamp() + 900,
+            "jti": Uuid::now_v7().to_string(),
+            "iss": "nextarget",
+            "aud": "nextarget-app",
+        });
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(codec().kid);
+        let token = encode(&header, &claims, &codec().encoding).expect("token");
         assert_eq!(codec().verify(&token, now), Err(TokenError::Invalid));
     }
 
@@ -280,7 +315,9 @@ mod tests {
     fn a_token_signed_with_another_key_is_invalid() {
         let now = Utc::now();
         let other = JwtCodec::new(&keys(&"b".repeat(32)), 900).expect("codec");
-        let issued = other.issue(Uuid::now_v7(), now).expect("issue");
+        let issued = other
+            .issue(Uuid::now_v7(), Uuid::now_v7(), now)
+            .expect("issue");
         assert_eq!(codec().verify(&issued.token, now), Err(TokenError::Invalid));
     }
 

@@ -8,8 +8,8 @@ use chrono::{DateTime, Duration, SubsecRound, Utc};
 use futures::future::join_all;
 use nextarget_adapters::storage::Storage;
 use nextarget_ports::{
-    Email, NewRefreshToken, NewUser, NextRefreshToken, PasswordHash, Provider, RotateError,
-    RotationKind, UserId,
+    ClientInfo, Email, NewRefreshToken, NewUser, NextRefreshToken, PasswordHash, Provider,
+    RotateError, RotationKind, UserId,
 };
 use uuid::Uuid;
 
@@ -56,6 +56,7 @@ fn next(now: DateTime<Utc>) -> NextRefreshToken {
         token_hash: hash(),
         created_at: now,
         expires_at: now + Duration::days(1),
+        client: ClientInfo::default(),
     }
 }
 
@@ -73,6 +74,7 @@ impl Fixture {
             token_hash: hash(),
             created_at: self.t0,
             expires_at: self.at(ttl_secs),
+            client: ClientInfo::default(),
         };
         self.s.refresh_tokens.insert(&token).await.expect("insert");
         (token.token_hash, token.family_id)
@@ -100,7 +102,7 @@ on_every_backend!(
     the_previous_token_is_replayed_once_within_its_grace,
     concurrent_rotations_of_one_token_rotate_it_once,
     unknown_expired_and_revoked_tokens_are_invalid,
-    revocation_by_family_and_by_user,
+    ending_sessions_revokes_their_tokens,
 );
 
 async fn rotation_spends_the_token_and_issues_a_successor_in_its_family(backend: Backend) {
@@ -216,23 +218,27 @@ async fn unknown_expired_and_revoked_tokens_are_invalid(backend: Backend) {
     let expired = f.rotate(&short, 60).await;
     assert!(matches!(expired, Err(RotateError::Invalid)), "{expired:?}");
     let (revoked, family) = f.first(3600).await;
-    f.s.refresh_tokens
-        .revoke_family(family, f.at(1))
-        .await
-        .expect("revoke");
+    let ended =
+        f.s.refresh_tokens
+            .end_session(f.user, family, f.at(1))
+            .await;
+    assert!(ended.expect("end"));
     let after = f.rotate(&revoked, 2).await;
     assert!(matches!(after, Err(RotateError::Invalid)), "{after:?}");
 }
 
-async fn revocation_by_family_and_by_user(backend: Backend) {
+async fn ending_sessions_revokes_their_tokens(backend: Backend) {
     let Some(f) = fixture(backend).await else {
         return;
     };
     let (a, family_a) = f.first(3600).await;
     let (_, a2) = f.rotate(&a, 0).await.expect("rotated");
     let (b, _) = f.first(3600).await;
-    let revoked = f.s.refresh_tokens.revoke_family(family_a, f.at(1)).await;
-    assert_eq!(revoked.expect("revoke family"), 2);
+    let ended =
+        f.s.refresh_tokens
+            .end_session(f.user, family_a, f.at(1))
+            .await;
+    assert!(ended.expect("end session"));
     let a2 =
         f.s.refresh_tokens
             .find(&a2)
@@ -247,11 +253,15 @@ async fn revocation_by_family_and_by_user(backend: Backend) {
             .expect("find")
             .expect("row");
     assert_eq!(b_row.revoked_at, None);
-    let all =
+    let all = f.s.refresh_tokens.end_sessions(f.user, None, f.at(2)).await;
+    assert_eq!(all.expect("end all"), 1, "only b's session was still live");
+    let b_row =
         f.s.refresh_tokens
-            .revoke_all_for_user(f.user, f.at(2))
-            .await;
-    assert_eq!(all.expect("revoke all"), 1, "only b was still unrevoked");
+            .find(&b)
+            .await
+            .expect("find")
+            .expect("row");
+    assert_eq!(b_row.revoked_at, Some(f.at(2)));
     assert!(f
         .s
         .refresh_tokens

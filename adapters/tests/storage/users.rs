@@ -4,7 +4,9 @@
 use chrono::{Duration, SubsecRound, Utc};
 use futures::future::join_all;
 use nextarget_adapters::storage::Storage;
-use nextarget_ports::{Email, NewRefreshToken, NewUser, PasswordHash, Provider, StoreError};
+use nextarget_ports::{
+    ClientInfo, Email, NewRefreshToken, NewUser, PasswordHash, Provider, StoreError,
+};
 use uuid::Uuid;
 
 use crate::db::{test_database, Backend, TestDb};
@@ -153,12 +155,14 @@ async fn deleting_a_user_removes_their_refresh_tokens(backend: Backend) {
         token_hash: "ab".repeat(32),
         created_at: now,
         expires_at: now + Duration::days(30),
+        client: ClientInfo::default(),
     };
     s.refresh_tokens.insert(&token).await.expect("token stored");
     let dup = s
         .refresh_tokens
         .insert(&NewRefreshToken {
             id: Uuid::now_v7(),
+            family_id: Uuid::now_v7(),
             ..token.clone()
         })
         .await;

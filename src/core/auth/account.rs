@@ -1,33 +1,40 @@
 //! The bearer check of protected endpoints, and account deletion.
 
-use nextarget_ports::{AuthEvent, StoreContext, User, UserId};
+use nextarget_ports::{AuthEvent, StoreContext, UserId};
 
-use super::{audit::Subject, AuthError, AuthService};
+use super::{audit::Subject, AuthError, AuthService, Caller};
 
 impl AuthService {
-    /// The user an access token belongs to, checked on every request: a
-    /// token of a deleted user stops working at once.
+    /// The user and session an access token belongs to, checked on every
+    /// request in one lookup: a token of a deleted user or of an ended
+    /// session stops working at once.
     ///
     /// # Errors
-    /// `Unauthorized` for a bad or expired token or a user that is gone.
-    pub async fn authenticate(&self, access_token: &str) -> Result<User, AuthError> {
+    /// `Unauthorized` for a bad or expired token, a user that is gone or a
+    /// session that ended.
+    pub async fn authenticate(&self, access_token: &str) -> Result<Caller, AuthError> {
         let now = self.ports.clock.now();
         let claims = self
             .ports
             .access_tokens
             .verify(access_token, now)
             .map_err(|_| AuthError::Unauthorized)?;
-        self.ports
+        let user = self
+            .ports
             .users
-            .find_by_id(claims.user_id)
+            .find_by_session(claims.user_id, claims.session_id, now)
             .await
-            .context("Failed to load the token's user")?
-            .ok_or(AuthError::Unauthorized)
+            .context("Failed to load the token's user and session")?
+            .ok_or(AuthError::Unauthorized)?;
+        Ok(Caller {
+            user,
+            session_id: claims.session_id,
+        })
     }
 
-    /// Deletes the user with their refresh tokens and AI history. Every
-    /// refresh token is revoked first, so no session outlives the call even
-    /// where the rows are not removed with the user.
+    /// Deletes the user with their sessions and AI history. Every session
+    /// is ended first, so none outlives the call even where the rows are
+    /// not removed with the user.
     ///
     /// # Errors
     /// `Unauthorized` when the user no longer exists.
@@ -35,9 +42,9 @@ impl AuthService {
         let now = self.ports.clock.now();
         self.ports
             .refresh_tokens
-            .revoke_all_for_user(user_id, now)
+            .end_sessions(user_id, None, now)
             .await
-            .context("Failed to revoke the user's sessions")?;
+            .context("Failed to end the user's sessions")?;
         if self
             .ports
             .users
@@ -74,12 +81,15 @@ mod tests {
         fx.access_tokens.expect_verify().returning(move |_, _| {
             Ok(AccessClaims {
                 user_id: Uuid::now_v7(),
+                session_id: Uuid::now_v7(),
                 token_id: Uuid::now_v7(),
                 issued_at: now,
                 expires_at: now,
             })
         });
-        fx.users.expect_find_by_id().returning(|_| Ok(None));
+        fx.users
+            .expect_find_by_session()
+            .returning(|_, _, _| Ok(None));
         let err = fx.service().authenticate("token").await.err();
         assert!(matches!(err, Some(AuthError::Unauthorized)), "{err:?}");
     }
@@ -90,45 +100,46 @@ mod tests {
         fx.access_tokens
             .expect_verify()
             .returning(|_, _| Err(TokenError::Expired));
-        fx.users.expect_find_by_id().never();
+        fx.users.expect_find_by_session().never();
         let err = fx.service().authenticate("token").await.err();
         assert!(matches!(err, Some(AuthError::Unauthorized)), "{err:?}");
     }
 
     #[tokio::test]
-    async fn a_valid_token_yields_its_user() {
+    async fn a_valid_token_of_a_live_session_yields_its_user_and_session() {
         let mut fx = AuthFixture::new();
         let user = local_user("alice@example.com");
         let id = user.id;
+        let sid = Uuid::now_v7();
         let now = fx.now;
         fx.access_tokens.expect_verify().returning(move |_, _| {
             Ok(AccessClaims {
                 user_id: id,
+                session_id: sid,
                 token_id: Uuid::now_v7(),
                 issued_at: now,
                 expires_at: now,
             })
         });
         fx.users
-            .expect_find_by_id()
-            .returning(move |_| Ok(Some(user.clone())));
-        assert_eq!(
-            fx.service().authenticate("token").await.expect("user").id,
-            id
-        );
+            .expect_find_by_session()
+            .withf(move |user, session, at| *user == id && *session == sid && *at == now)
+            .returning(move |_, _, _| Ok(Some(user.clone())));
+        let caller = fx.service().authenticate("token").await.expect("caller");
+        assert_eq!((caller.user.id, caller.session_id), (id, sid));
     }
 
     #[tokio::test]
-    async fn deleting_an_account_revokes_its_refresh_tokens_first() {
+    async fn deleting_an_account_ends_its_sessions_first() {
         let mut fx = AuthFixture::new();
         let id = Uuid::now_v7();
         let mut seq = mockall::Sequence::new();
         fx.refresh_tokens
-            .expect_revoke_all_for_user()
-            .withf(move |user, _| *user == id)
+            .expect_end_sessions()
+            .withf(move |user, except, _| *user == id && except.is_none())
             .times(1)
             .in_sequence(&mut seq)
-            .returning(|_, _| Ok(2));
+            .returning(|_, _, _| Ok(2));
         fx.users
             .expect_delete()
             .times(1)

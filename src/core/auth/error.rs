@@ -25,6 +25,13 @@ pub enum AuthError {
          sign in again"
     )]
     RefreshTokenReused,
+    /// Not one of the caller's live sessions.
+    #[error("no such session")]
+    NotFound,
+    /// The account signs in only through a provider: it has no password to
+    /// change.
+    #[error("this account signs in through its provider and has no password")]
+    NoPassword,
     /// Too many failed attempts for this account or client; wait this long.
     #[error("too many failed attempts; try again in {retry_after_secs} s")]
     TooManyAttempts { retry_after_secs: u64 },
@@ -48,6 +55,8 @@ impl AuthError {
             AuthError::Unauthorized => "unauthorized",
             AuthError::InvalidRefreshToken => "invalid_refresh_token",
             AuthError::RefreshTokenReused => "refresh_token_reused",
+            AuthError::NotFound => "not_found",
+            AuthError::NoPassword => "no_password",
             AuthError::TooManyAttempts { .. } => "too_many_attempts",
             AuthError::Unavailable(_) => "service_unavailable",
             AuthError::Unknown(_) => "internal",

@@ -1,8 +1,6 @@
 //! Sign-in with email and password.
 
-use std::net::IpAddr;
-
-use nextarget_ports::{AuthEvent, Email, Provider, StoreContext};
+use nextarget_ports::{AuthEvent, ClientInfo, Email, Provider, StoreContext};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{
@@ -33,9 +31,10 @@ impl AuthService {
         &self,
         email: &str,
         password: &SecretString,
-        client_ip: Option<IpAddr>,
+        client: &ClientInfo,
     ) -> Result<Session, AuthError> {
         input_limits::check_credentials(email, password)?;
+        let client_ip = client.ip;
         let now = self.ports.clock.now();
         let account = account_key(email);
         let mut keys = vec![account.clone()];
@@ -70,7 +69,7 @@ impl AuthService {
         match user {
             Some(user) if matches => {
                 self.forget_failures(&account).await;
-                let session = self.open_session(user).await?;
+                let session = self.open_session(user, client).await?;
                 self.audit(
                     AuthEvent::SignIn,
                     Subject {
@@ -127,7 +126,11 @@ mod tests {
         fx.expect_session_issued();
         let session = fx
             .service()
-            .login("alice@example.com", &secret("right"), None)
+            .login(
+                "alice@example.com",
+                &secret("right"),
+                &ClientInfo::default(),
+            )
             .await
             .expect("session");
         assert_eq!(session.user.email.as_str(), "alice@example.com");
@@ -163,12 +166,20 @@ mod tests {
         fx.metrics = Arc::new(metrics);
         let service = fx.service();
         let err = service
-            .login("alice@example.com", &secret("wrong"), None)
+            .login(
+                "alice@example.com",
+                &secret("wrong"),
+                &ClientInfo::default(),
+            )
             .await
             .err();
         assert!(matches!(err, Some(AuthError::InvalidCredentials)));
         service
-            .login("alice@example.com", &secret("right"), None)
+            .login(
+                "alice@example.com",
+                &secret("right"),
+                &ClientInfo::default(),
+            )
             .await
             .expect("session");
     }
@@ -202,7 +213,7 @@ mod tests {
         });
         let err = fx
             .service()
-            .login(email, &secret(password), None)
+            .login(email, &secret(password), &ClientInfo::default())
             .await
             .err();
         assert!(
@@ -257,7 +268,7 @@ mod tests {
             .login(
                 " Alice@example.com",
                 &secret("right"),
-                Some([10, 0, 0, 1].into()),
+                &ClientInfo::new(Some([10, 0, 0, 1].into()), None),
             )
             .await
             .err();
@@ -291,7 +302,11 @@ mod tests {
             });
         let err = fx
             .service()
-            .login("bob@example.com", &secret("x"), Some([10, 0, 0, 1].into()))
+            .login(
+                "bob@example.com",
+                &secret("x"),
+                &ClientInfo::new(Some([10, 0, 0, 1].into()), None),
+            )
             .await
             .err();
         assert!(

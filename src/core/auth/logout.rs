@@ -1,18 +1,40 @@
-//! Signing out: the presented refresh token's whole family is revoked.
+//! Signing out with a refresh token: its own session, the user's other
+//! sessions, or all of them.
+
+use std::net::IpAddr;
 
 use nextarget_ports::{AuthEvent, StoreContext};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{audit::Subject, input_limits, refresh_token, AuthError, AuthService};
 
+/// Which sessions a logout ends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogoutScope {
+    /// The session of the presented token.
+    #[default]
+    Local,
+    /// Every other session of its user; this one stays.
+    Others,
+    /// Every session of its user.
+    Global,
+}
+
 impl AuthService {
-    /// Revokes the family of `token`. A spent (but not revoked) token still
-    /// signs its family out; an unknown, expired or revoked one does not.
+    /// Ends the sessions `scope` names, found through `token`. A spent (but
+    /// not revoked) token still signs its session out; an unknown, expired
+    /// or revoked one does not. Each session ends with its refresh tokens
+    /// and its access tokens.
     ///
     /// # Errors
     /// `Validation` for a token past its bound; `InvalidRefreshToken` for
     /// an unknown, expired or revoked token.
-    pub async fn logout(&self, token: &SecretString) -> Result<(), AuthError> {
+    pub async fn logout(
+        &self,
+        token: &SecretString,
+        scope: LogoutScope,
+        client_ip: Option<IpAddr>,
+    ) -> Result<(), AuthError> {
         input_limits::check_refresh_token(token)?;
         let now = self.ports.clock.now();
         let hash = refresh_token::hash(token.expose_secret());
@@ -24,19 +46,34 @@ impl AuthService {
             .context("Failed to find the refresh token")?
             .filter(|r| r.revoked_at.is_none() && r.expires_at > now)
             .ok_or(AuthError::InvalidRefreshToken)?;
-        self.ports
-            .refresh_tokens
-            .revoke_family(record.family_id, now)
-            .await
-            .context("Failed to revoke the session")?;
-        self.audit(
-            AuthEvent::LoggedOut,
-            Subject {
-                user_id: Some(record.user_id),
-                session_id: Some(record.family_id),
-                client_ip: None,
-            },
-        );
+        let store = &self.ports.refresh_tokens;
+        let (user, session) = (record.user_id, record.family_id);
+        let subject = Subject {
+            user_id: Some(user),
+            session_id: Some(session),
+            client_ip,
+        };
+        match scope {
+            LogoutScope::Local => {
+                store
+                    .end_session(user, session, now)
+                    .await
+                    .context("Failed to end the session")?;
+                self.audit(AuthEvent::LoggedOut, subject);
+            }
+            LogoutScope::Others | LogoutScope::Global => {
+                let keep = (scope == LogoutScope::Others).then_some(session);
+                let ended = store
+                    .end_sessions(user, keep, now)
+                    .await
+                    .context("Failed to end the user's sessions")?;
+                tracing::info!(ended, ?scope, "sessions ended by logout");
+                if keep.is_none() {
+                    self.audit(AuthEvent::LoggedOut, subject);
+                }
+                self.audit(AuthEvent::SessionEnded, subject);
+            }
+        }
         Ok(())
     }
 }
@@ -48,24 +85,47 @@ mod tests {
     use crate::test_support::{secret, AuthFixture};
 
     #[tokio::test]
-    async fn logging_out_revokes_the_family_of_the_token() {
+    async fn logging_out_ends_the_session_of_the_token() {
         let mut fx = AuthFixture::new();
         let rec = fx.refresh_record();
-        let family = rec.family_id;
+        let (user, family) = (rec.user_id, rec.family_id);
         let expected_hash = refresh_token::hash("tok");
         fx.refresh_tokens
             .expect_find()
             .withf(move |h| h == expected_hash)
             .returning(move |_| Ok(Some(rec.clone())));
         fx.refresh_tokens
-            .expect_revoke_family()
-            .withf(move |f, _| *f == family)
+            .expect_end_session()
+            .withf(move |u, f, _| (*u, *f) == (user, family))
             .times(1)
-            .returning(|_, _| Ok(3));
+            .returning(|_, _, _| Ok(true));
+        fx.refresh_tokens.expect_end_sessions().never();
         fx.service()
-            .logout(&secret("tok"))
+            .logout(&secret("tok"), LogoutScope::Local, None)
             .await
             .expect("signed out");
+    }
+
+    #[tokio::test]
+    async fn others_keeps_this_session_and_global_ends_all() {
+        for (scope, keeps) in [(LogoutScope::Others, true), (LogoutScope::Global, false)] {
+            let mut fx = AuthFixture::new();
+            let rec = fx.refresh_record();
+            let (user, family) = (rec.user_id, rec.family_id);
+            fx.refresh_tokens
+                .expect_find()
+                .returning(move |_| Ok(Some(rec.clone())));
+            fx.refresh_tokens.expect_end_session().never();
+            fx.refresh_tokens
+                .expect_end_sessions()
+                .withf(move |u, except, _| *u == user && *except == keeps.then_some(family))
+                .times(1)
+                .returning(|_, _, _| Ok(2));
+            fx.service()
+                .logout(&secret("tok"), scope, None)
+                .await
+                .expect("signed out");
+        }
     }
 
     #[tokio::test]
@@ -82,8 +142,12 @@ mod tests {
             fx.refresh_tokens
                 .expect_find()
                 .returning(move |_| Ok(found.clone()));
-            fx.refresh_tokens.expect_revoke_family().never();
-            let err = fx.service().logout(&secret("tok")).await.err();
+            fx.refresh_tokens.expect_end_session().never();
+            let err = fx
+                .service()
+                .logout(&secret("tok"), LogoutScope::Local, None)
+                .await
+                .err();
             assert!(
                 matches!(err, Some(AuthError::InvalidRefreshToken)),
                 "{state}: {err:?}"

@@ -8,11 +8,13 @@ mod input_limits;
 mod lockout;
 mod login;
 mod logout;
+mod password_change;
 mod password_policy;
 mod refresh;
 mod refresh_token;
 mod register;
 mod session;
+mod sessions;
 
 use std::sync::Arc;
 
@@ -28,8 +30,10 @@ pub use input_limits::{
     MAX_REFRESH_TOKEN_CHARS,
 };
 pub use lockout::{backoff_secs, BACKOFF_BASE_SECS, BACKOFF_CAP_SECS, FAILURE_MEMORY_SECS};
+pub use logout::LogoutScope;
 pub use password_policy::{check_password, MAX_PASSWORD_BYTES, MIN_PASSWORD_BYTES};
-pub use session::Session;
+pub use session::{Caller, Session};
+pub use sessions::SessionView;
 
 /// The ports the auth use cases need.
 #[derive(Clone)]

@@ -2,9 +2,11 @@
 //! one of its family issued (rotation, reuse detection and the grace rule
 //! are the store's, documented on `nextarget_ports::refresh_tokens`).
 
-use std::{net::IpAddr, time::Duration};
+use std::time::Duration;
 
-use nextarget_ports::{AuthEvent, NextRefreshToken, RotateError, RotationKind, StoreContext};
+use nextarget_ports::{
+    AuthEvent, ClientInfo, NextRefreshToken, RotateError, RotationKind, StoreContext,
+};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
@@ -14,7 +16,7 @@ use super::{
 
 impl AuthService {
     /// Exchanges `token` for a new access token and the next refresh token
-    /// of its family. Failures count against `client_ip` like failed
+    /// of its family. Failures count against the client's IP like failed
     /// sign-ins (see `lockout`).
     ///
     /// # Errors
@@ -26,9 +28,10 @@ impl AuthService {
     pub async fn refresh(
         &self,
         token: &SecretString,
-        client_ip: Option<IpAddr>,
+        client: &ClientInfo,
     ) -> Result<Session, AuthError> {
         input_limits::check_refresh_token(token)?;
+        let client_ip = client.ip;
         let now = self.ports.clock.now();
         let keys: Vec<String> = ip_key("refresh", client_ip).into_iter().collect();
         self.ensure_not_locked(&keys, now).await?;
@@ -38,6 +41,7 @@ impl AuthService {
             token_hash: refresh_token::hash(&next_token),
             created_at: now,
             expires_at: self.refresh_expiry(now),
+            client: client.clone(),
         };
         let grace = Duration::from_secs(self.policy.refresh_reuse_grace_secs);
         let presented = refresh_token::hash(token.expose_secret());
@@ -140,7 +144,7 @@ mod tests {
         fx.expect_access_token_issued();
         let session = fx
             .service()
-            .refresh(&secret("old"), None)
+            .refresh(&secret("old"), &ClientInfo::default())
             .await
             .expect("session");
         assert_eq!(session.user.id, id);
@@ -179,7 +183,10 @@ mod tests {
                 .returning(move |_| Ok(issued.then(|| record.clone())));
             let err = fx
                 .service()
-                .refresh(&secret("tok"), Some([10, 0, 0, 7].into()))
+                .refresh(
+                    &secret("tok"),
+                    &ClientInfo::new(Some([10, 0, 0, 7].into()), None),
+                )
                 .await
                 .err();
             if reused {
@@ -210,7 +217,10 @@ mod tests {
         fx.refresh_tokens.expect_rotate().never();
         let err = fx
             .service()
-            .refresh(&secret("tok"), Some([10, 0, 0, 7].into()))
+            .refresh(
+                &secret("tok"),
+                &ClientInfo::new(Some([10, 0, 0, 7].into()), None),
+            )
             .await
             .err();
         assert!(

@@ -1,6 +1,6 @@
 //! Sign-up with email and password.
 
-use nextarget_ports::{AuthEvent, Email, NewUser, Provider, StoreContext, StoreError};
+use nextarget_ports::{AuthEvent, ClientInfo, Email, NewUser, Provider, StoreContext, StoreError};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
@@ -17,6 +17,7 @@ impl AuthService {
         &self,
         email: Option<&str>,
         password: Option<&SecretString>,
+        client: &ClientInfo,
     ) -> Result<Session, AuthError> {
         let mut errors = Vec::new();
         let email = match email.map(Email::parse) {
@@ -75,13 +76,13 @@ impl AuthService {
                 StoreError::Duplicate(_) => AuthError::EmailTaken,
                 other => other.context("Failed to create the local account").into(),
             })?;
-        let session = self.open_session(user).await?;
+        let session = self.open_session(user, client).await?;
         self.audit(
             AuthEvent::SignUp,
             Subject {
                 user_id: Some(session.user.id),
                 session_id: Some(session.session_id),
-                client_ip: None,
+                client_ip: client.ip,
             },
         );
         Ok(session)
@@ -112,6 +113,7 @@ mod tests {
             .register_local(
                 Some(" Alice@Example.com "),
                 Some(&secret("tundra-Velvet-93-orbit")),
+                &ClientInfo::default(),
             )
             .await
             .expect("registered");
@@ -123,7 +125,11 @@ mod tests {
         let fx = AuthFixture::new();
         let err = fx
             .service()
-            .register_local(Some("not-an-email"), Some(&secret("short")))
+            .register_local(
+                Some("not-an-email"),
+                Some(&secret("short")),
+                &ClientInfo::default(),
+            )
             .await
             .err();
         let Some(AuthError::Validation(fields)) = err else {
@@ -148,6 +154,7 @@ mod tests {
             .register_local(
                 Some("bob@example.com"),
                 Some(&secret("tundra-Velvet-93-orbit")),
+                &ClientInfo::default(),
             )
             .await
             .err();

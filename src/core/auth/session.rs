@@ -2,11 +2,19 @@
 //! family.
 
 use chrono::{DateTime, Duration, Utc};
-use nextarget_ports::{NewRefreshToken, StoreContext, User};
+use nextarget_ports::{ClientInfo, NewRefreshToken, StoreContext, User};
 use secrecy::SecretString;
 use uuid::Uuid;
 
 use super::{refresh_token, AuthError, AuthService};
+
+/// Who an authenticated request comes from: the user and the session its
+/// access token was issued for (both checked live on this request).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: User,
+    pub session_id: Uuid,
+}
 
 /// What a successful sign-in hands the client.
 pub struct Session {
@@ -35,7 +43,7 @@ impl AuthService {
         now: DateTime<Utc>,
         refresh_token: String,
     ) -> Result<Session, AuthError> {
-        let access = self.ports.access_tokens.issue(user.id, now)?;
+        let access = self.ports.access_tokens.issue(user.id, session_id, now)?;
         Ok(Session {
             user,
             session_id,
@@ -45,8 +53,13 @@ impl AuthService {
         })
     }
 
-    /// Issues an access token and a new refresh-token family for `user`.
-    pub(crate) async fn open_session(&self, user: User) -> Result<Session, AuthError> {
+    /// Issues an access token and a new refresh-token family (a session,
+    /// recording `client`) for `user`.
+    pub(crate) async fn open_session(
+        &self,
+        user: User,
+        client: &ClientInfo,
+    ) -> Result<Session, AuthError> {
         let now = self.ports.clock.now();
         let token = refresh_token::generate();
         let record = NewRefreshToken {
@@ -56,6 +69,7 @@ impl AuthService {
             token_hash: refresh_token::hash(&token),
             created_at: now,
             expires_at: self.refresh_expiry(now),
+            client: client.clone(),
         };
         let session = self.session(user, record.family_id, now, token)?;
         self.ports

@@ -1,6 +1,6 @@
 //! `/auth/{provider}/callback` and Google's native id_token sign-in.
 
-use nextarget_ports::{AuthEvent, Provider, StoreContext, User};
+use nextarget_ports::{AuthEvent, ClientInfo, Provider, StoreContext, User};
 
 use super::{OAuthFlowError, OAuthService};
 use crate::auth::{FieldError, Session, Subject, MAX_ID_TOKEN_CHARS, MAX_NONCE_CHARS};
@@ -27,6 +27,7 @@ impl OAuthService {
         &self,
         provider: Provider,
         params: CallbackParams,
+        client: &ClientInfo,
     ) -> Result<Session, OAuthFlowError> {
         let oauth = self.provider(provider)?;
         let now = self.ports.clock.now();
@@ -54,13 +55,18 @@ impl OAuthService {
             .await
             .map_err(|e| OAuthFlowError::from_provider(provider, e))?;
         let (user, created) = self.upsert(provider, identity).await?;
-        self.open_audited(user, created).await
+        self.open_audited(user, created, client).await
     }
 
     /// Opens a session for a provider's user, recorded in the audit trail
     /// as a sign-up (`created`) or a sign-in.
-    async fn open_audited(&self, user: User, created: bool) -> Result<Session, OAuthFlowError> {
-        let session = self.auth.open_session(user).await?;
+    async fn open_audited(
+        &self,
+        user: User,
+        created: bool,
+        client: &ClientInfo,
+    ) -> Result<Session, OAuthFlowError> {
+        let session = self.auth.open_session(user, client).await?;
         let event = if created {
             AuthEvent::SignUp
         } else {
@@ -71,7 +77,7 @@ impl OAuthService {
             Subject {
                 user_id: Some(session.user.id),
                 session_id: Some(session.session_id),
-                client_ip: None,
+                client_ip: client.ip,
             },
         );
         Ok(session)
@@ -89,6 +95,7 @@ impl OAuthService {
         &self,
         id_token: Option<&str>,
         nonce: Option<&str>,
+        client: &ClientInfo,
     ) -> Result<(Session, bool), OAuthFlowError> {
         let Some(id_token) = id_token.filter(|t| !t.trim().is_empty()) else {
             return Err(OAuthFlowError::Validation(vec![FieldError::new(
@@ -112,6 +119,6 @@ impl OAuthService {
             .await
             .map_err(|e| OAuthFlowError::from_provider(Provider::Google, e))?;
         let (user, created) = self.upsert(Provider::Google, identity).await?;
-        Ok((self.open_audited(user, created).await?, created))
+        Ok((self.open_audited(user, created, client).await?, created))
     }
 }

@@ -1,4 +1,6 @@
-use nextarget_ports::{Email, OAuthError, Provider, StoreError, User, VerifiedIdentity};
+use nextarget_ports::{
+    ClientInfo, Email, OAuthError, Provider, StoreError, User, VerifiedIdentity,
+};
 use uuid::Uuid;
 
 use super::{callback::CallbackParams, test_support::Fixture, OAuthFlowError};
@@ -9,6 +11,13 @@ fn params(code: &str, state: &str) -> CallbackParams {
         state: Some(state.into()),
         error: None,
     }
+}
+
+fn client() -> ClientInfo {
+    ClientInfo::new(
+        Some([203, 0, 113, 7].into()),
+        Some("NexTarget/2.1 (iPhone)"),
+    )
 }
 
 fn identity(sub: &str, email: Option<&str>) -> VerifiedIdentity {
@@ -52,7 +61,7 @@ async fn a_good_callback_creates_the_user_once_and_opens_a_session() {
         .returning(|u| Ok(u.clone().into()));
     let session = fx
         .service()
-        .callback(Provider::Google, params("c0de", "state-1"))
+        .callback(Provider::Google, params("c0de", "state-1"), &client())
         .await
         .expect("session");
     assert_eq!(session.user.provider_subject.as_deref(), Some("sub-1"));
@@ -69,7 +78,7 @@ async fn a_state_of_the_other_provider_is_spent_and_refused() {
     fx.google.expect_exchange_code().never();
     let err = fx
         .service()
-        .callback(Provider::Google, params("c0de", "state-1"))
+        .callback(Provider::Google, params("c0de", "state-1"), &client())
         .await
         .err();
     assert!(matches!(err, Some(OAuthFlowError::InvalidState)), "{err:?}");
@@ -88,6 +97,7 @@ async fn an_error_from_the_provider_is_denied_and_spends_the_state() {
                 state: Some("state-1".into()),
                 error: Some("access_denied".into()),
             },
+            &client(),
         )
         .await
         .err();
@@ -107,7 +117,7 @@ async fn a_rejected_token_creates_no_user() {
     fx.auth.users.expect_create().never();
     let err = fx
         .service()
-        .callback(Provider::Google, params("c0de", "state-1"))
+        .callback(Provider::Google, params("c0de", "state-1"), &client())
         .await
         .err();
     assert!(
@@ -132,7 +142,7 @@ async fn an_email_owned_by_another_account_of_the_provider_is_email_taken() {
         .returning(|_| Err(StoreError::Duplicate("users_email_provider")));
     let err = fx
         .service()
-        .sign_in_with_google_token(Some("token"), None)
+        .sign_in_with_google_token(Some("token"), None, &client())
         .await
         .err();
     assert!(matches!(err, Some(OAuthFlowError::EmailTaken)), "{err:?}");
@@ -151,7 +161,7 @@ async fn a_known_google_subject_signs_in_without_a_new_account() {
     fx.auth.users.expect_create().never();
     let (_, created) = fx
         .service()
-        .sign_in_with_google_token(Some("token"), None)
+        .sign_in_with_google_token(Some("token"), None, &client())
         .await
         .expect("signed in");
     assert!(!created);
@@ -162,7 +172,7 @@ async fn a_missing_id_token_is_a_validation_error() {
     let fx = Fixture::new();
     let err = fx
         .service()
-        .sign_in_with_google_token(None, None)
+        .sign_in_with_google_token(None, None, &client())
         .await
         .err();
     assert!(
@@ -194,7 +204,7 @@ async fn an_identity_without_an_email_gets_the_cores_placeholder() {
         .returning(|u| Ok(u.clone().into()));
     let session = fx
         .service()
-        .callback(Provider::Google, params("c0de", "state-1"))
+        .callback(Provider::Google, params("c0de", "state-1"), &client())
         .await
         .expect("session");
     assert_eq!(session.user.email.as_str(), "g-77@google.invalid");

@@ -94,6 +94,8 @@ impl From<AuthError> for OAuthFlowError {
             | AuthError::Unauthorized
             | AuthError::InvalidRefreshToken
             | AuthError::RefreshTokenReused
+            | AuthError::NotFound
+            | AuthError::NoPassword
             | AuthError::TooManyAttempts { .. }) => Self::Unknown(anyhow::anyhow!(
                 "unexpected while opening a session: {other}"
             )),

@@ -48,11 +48,11 @@ impl AiApi {
         let streamed = body.0.stream.unwrap_or(false);
         let input = body.0.into();
         if streamed {
-            let opened = ai.stream(auth.0.id, input).await?;
+            let opened = ai.stream(auth.0.user.id, input).await?;
             wait.add(opened.provider_wait);
             Ok(CompletionResponse::Stream(opened.items))
         } else {
-            let output = ai.complete(auth.0.id, input).await?;
+            let output = ai.complete(auth.0.user.id, input).await?;
             wait.add(output.provider_wait);
             Ok(CompletionResponse::Whole(Json(output.into())))
         }
@@ -70,7 +70,9 @@ impl AiApi {
         ai: Data<&Arc<AiService>>,
     ) -> Result<Json<HistoryBody>, HistoryErrors> {
         let limit = u32::try_from(limit.0.unwrap_or(20)).unwrap_or(0);
-        let page = ai.history(auth.0.id, limit, cursor.0.as_deref()).await?;
+        let page = ai
+            .history(auth.0.user.id, limit, cursor.0.as_deref())
+            .await?;
         Ok(Json(page.into()))
     }
 }

@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use super::ApiTags;
 use crate::http::{
     api_error::{doc, ApiError},
-    client_ip::ClientIp,
+    client_ip::Client,
     problem::Problem,
     schemas::{LoginRequest, ProviderName, RegisterRequest, TokenResponse},
 };
@@ -49,6 +49,7 @@ impl AuthApi {
     async fn register(
         &self,
         body: Json<RegisterRequest>,
+        client: Client,
         service: Data<&Arc<AuthService>>,
         oauth: Data<&Arc<OAuthService>>,
     ) -> Result<Registered, RegisterErrors> {
@@ -57,13 +58,17 @@ impl AuthApi {
             ProviderName::Local => {
                 let password = body.password.map(|p| SecretString::from(p.0));
                 let session = service
-                    .register_local(body.email.as_deref(), password.as_ref())
+                    .register_local(body.email.as_deref(), password.as_ref(), &client.0)
                     .await?;
                 Ok(Registered::Created(Json(session.into())))
             }
             ProviderName::Google => {
                 let (session, created) = oauth
-                    .sign_in_with_google_token(body.id_token.as_deref(), body.nonce.as_deref())
+                    .sign_in_with_google_token(
+                        body.id_token.as_deref(),
+                        body.nonce.as_deref(),
+                        &client.0,
+                    )
                     .await?;
                 Ok(if created {
                     Registered::Created(Json(session.into()))
@@ -91,11 +96,11 @@ impl AuthApi {
     async fn login(
         &self,
         body: Json<LoginRequest>,
-        client: ClientIp,
+        client: Client,
         service: Data<&Arc<AuthService>>,
     ) -> Result<Json<TokenResponse>, LoginErrors> {
         let password = SecretString::from(body.0.password.0);
-        let session = service.login(&body.0.email, &password, client.0).await?;
+        let session = service.login(&body.0.email, &password, &client.0).await?;
         Ok(Json(session.into()))
     }
 }

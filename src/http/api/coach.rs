@@ -42,7 +42,7 @@ impl CoachApi {
         coach: Data<&Arc<CoachService>>,
         wait: Data<&ProviderWait>,
     ) -> Result<Json<AdviceResponseBody>, AdviceErrors> {
-        let output = coach.advise(auth.0.id, body.0.into()).await?;
+        let output = coach.advise(auth.0.user.id, body.0.into()).await?;
         wait.add(output.provider_wait);
         Ok(Json(output.into()))
     }

@@ -5,6 +5,7 @@ mod auth;
 mod coach;
 mod health;
 mod oauth;
+mod password;
 mod sessions;
 mod users;
 
@@ -13,6 +14,7 @@ pub use auth::AuthApi;
 pub use coach::CoachApi;
 pub use health::HealthApi;
 pub use oauth::OAuthApi;
+pub use password::PasswordApi;
 pub use sessions::SessionsApi;
 pub use users::UsersApi;
 

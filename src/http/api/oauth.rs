@@ -3,13 +3,14 @@
 
 use std::sync::Arc;
 
-use nextarget_ports::Provider;
+use nextarget_ports::{ClientInfo, Provider};
 use poem::web::Data;
 use poem_openapi::{param::Query, payload::Json, ApiResponse, OpenApi};
 
 use super::ApiTags;
 use crate::http::{
     api_error::{doc, ApiError},
+    client_ip::Client,
     schemas::TokenResponse,
 };
 use nextarget_core::oauth::{CallbackParams, OAuthService};
@@ -42,9 +43,10 @@ async fn callback(
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
+    client: &ClientInfo,
 ) -> Result<Json<TokenResponse>, CallbackErrors> {
     let params = CallbackParams { code, state, error };
-    let session = service.callback(provider, params).await?;
+    let session = service.callback(provider, params, client).await?;
     Ok(Json(session.into()))
 }
 
@@ -80,9 +82,18 @@ impl OAuthApi {
         state: Query<Option<String>>,
         /// Set by Google when the user declined or the request failed.
         error: Query<Option<String>>,
+        client: Client,
         service: Data<&Arc<OAuthService>>,
     ) -> Result<Json<TokenResponse>, CallbackErrors> {
-        callback(&service, Provider::Google, code.0, state.0, error.0).await
+        callback(
+            &service,
+            Provider::Google,
+            code.0,
+            state.0,
+            error.0,
+            &client.0,
+        )
+        .await
     }
 
     /// Starts Facebook sign-in: 302 to the Facebook dialog with `client_id`,
@@ -111,8 +122,17 @@ impl OAuthApi {
         state: Query<Option<String>>,
         /// Set by Facebook when the user declined or the request failed.
         error: Query<Option<String>>,
+        client: Client,
         service: Data<&Arc<OAuthService>>,
     ) -> Result<Json<TokenResponse>, CallbackErrors> {
-        callback(&service, Provider::Facebook, code.0, state.0, error.0).await
+        callback(
+            &service,
+            Provider::Facebook,
+            code.0,
+            state.0,
+            error.0,
+            &client.0,
+        )
+        .await
     }
 }

@@ -27,7 +27,7 @@ impl UsersApi {
     /// The signed-in user.
     #[oai(path = "/users/me", method = "get")]
     async fn me(&self, auth: BearerAuth) -> Result<Json<UserBody>, Errors> {
-        Ok(Json(UserBody::from(&auth.0)))
+        Ok(Json(UserBody::from(&auth.0.user)))
     }
 
     /// Deletes the signed-in user's account, sessions and AI history; their
@@ -38,7 +38,7 @@ impl UsersApi {
         auth: BearerAuth,
         service: Data<&Arc<AuthService>>,
     ) -> Result<Deleted, Errors> {
-        service.delete_account(auth.0.id).await?;
+        service.delete_account(auth.0.user.id).await?;
         Ok(Deleted::NoContent)
     }
 }

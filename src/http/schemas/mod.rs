@@ -3,11 +3,13 @@
 mod ai;
 mod auth;
 mod coach;
+mod session;
 mod text;
 mod user;
 
 pub use ai::{CompletionBody, CompletionRequestBody, HistoryBody, StreamDoneBody};
 pub use auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse};
 pub use coach::{AdviceRequestBody, AdviceResponseBody};
+pub use session::{LogoutRequest, PasswordChangeRequest, SessionBody, SessionsBody};
 pub use text::Text;
 pub use user::{ProviderName, UserBody};

@@ -7,6 +7,7 @@ mod errors;
 mod interactions;
 mod oauth_states;
 mod refresh_tokens;
+mod sessions;
 mod users;
 
 pub(crate) use errors::store_error;
@@ -16,6 +17,7 @@ pub(crate) use interactions::{
 };
 pub(crate) use oauth_states::{impl_oauth_state_store, OAuthStateRow, OAUTH_STATE_COLUMNS};
 pub(crate) use refresh_tokens::{impl_refresh_token_store, RefreshRow, REFRESH_COLUMNS};
+pub(crate) use sessions::{statements as session_sql, SessionRow, MAX_LISTED_SESSIONS};
 pub(crate) use users::{impl_user_repository, UserRow};
 
 /// Every storage port on `$store`, whose `pool()` is a `sqlx::Pool<$db>`

@@ -45,19 +45,25 @@ impl From<RefreshRow> for RefreshTokenRecord {
 macro_rules! impl_refresh_token_store {
     ($store:ty, $db:ty) => {
         const _: () = {
-                use async_trait::async_trait;
+        use async_trait::async_trait;
         use chrono::{DateTime, Utc};
         use nextarget_ports::{
-            NewRefreshToken, NextRefreshToken, RefreshTokenRecord, RefreshTokenStore, RotateError,
-            Rotation, RotationKind, RotationStep, StoreError, UserId,
+            ClientInfo, NewRefreshToken, NextRefreshToken, RefreshTokenRecord, RefreshTokenStore,
+            RotateError, Rotation, RotationKind, RotationStep, SessionRecord, StoreError, UserId,
         };
         use sqlx::Transaction;
         use uuid::Uuid;
 
-        use $crate::storage::sql::{store_error, RefreshRow, REFRESH_COLUMNS};
+        use $crate::storage::sql::{
+            session_sql, store_error, RefreshRow, SessionRow, MAX_LISTED_SESSIONS, REFRESH_COLUMNS,
+        };
 
         fn err(e: sqlx::Error) -> StoreError {
             store_error(e, "refresh_token")
+        }
+
+        fn ip(client: &ClientInfo) -> Option<String> {
+            client.ip.map(|ip| ip.to_string())
         }
 
         async fn insert_child(
@@ -83,9 +89,74 @@ macro_rules! impl_refresh_token_store {
             Ok(())
         }
 
+        /// Records `next`'s use on its session; `false` when the session
+        /// has ended (taking the session row's lock first: see `sessions`).
+        async fn touch_session(
+            tx: &mut Transaction<'_, $db>,
+            family_id: Uuid,
+            next: &NextRefreshToken,
+        ) -> Result<bool, StoreError> {
+            let done = sqlx::query(session_sql::TOUCH)
+                .bind(next.created_at)
+                .bind(next.expires_at)
+                .bind(ip(&next.client))
+                .bind(next.client.user_agent.as_deref())
+                .bind(family_id)
+                .execute(&mut **tx)
+                .await
+                .map_err(err)?;
+            Ok(done.rows_affected() > 0)
+        }
+
+        /// Revokes the live tokens of `user_id` (of one family, or all but
+        /// one, or all).
+        async fn revoke_tokens(
+            tx: &mut Transaction<'_, $db>,
+            user_id: UserId,
+            family: Option<Uuid>,
+            keep: Option<Uuid>,
+            now: DateTime<Utc>,
+        ) -> Result<(), StoreError> {
+            let query = match (family, keep) {
+                (Some(family), _) => sqlx::query(
+                    "UPDATE refresh_tokens SET revoked_at = $1 \
+                     WHERE user_id = $2 AND family_id = $3 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(user_id)
+                .bind(family),
+                (None, Some(keep)) => sqlx::query(
+                    "UPDATE refresh_tokens SET revoked_at = $1 \
+                     WHERE user_id = $2 AND family_id <> $3 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(user_id)
+                .bind(keep),
+                (None, None) => sqlx::query(
+                    "UPDATE refresh_tokens SET revoked_at = $1 \
+                     WHERE user_id = $2 AND revoked_at IS NULL",
+                )
+                .bind(now)
+                .bind(user_id),
+            };
+            query.execute(&mut **tx).await.map_err(err)?;
+            Ok(())
+        }
+
         #[async_trait]
         impl RefreshTokenStore for $store {
             async fn insert(&self, token: &NewRefreshToken) -> Result<(), StoreError> {
+                let mut tx = self.pool().begin().await.map_err(err)?;
+                sqlx::query(session_sql::OPEN)
+                    .bind(token.family_id)
+                    .bind(token.user_id)
+                    .bind(token.created_at)
+                    .bind(token.expires_at)
+                    .bind(ip(&token.client))
+                    .bind(token.client.user_agent.as_deref())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?;
                 sqlx::query(
                     "INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, created_at, expires_at) \
                      VALUES ($1, $2, $3, $4, $5, $6)",
@@ -96,9 +167,10 @@ macro_rules! impl_refresh_token_store {
                 .bind(&token.token_hash)
                 .bind(token.created_at)
                 .bind(token.expires_at)
-                .execute(self.pool())
+                .execute(&mut *tx)
                 .await
                 .map_err(err)?;
+                tx.commit().await.map_err(err)?;
                 Ok(())
             }
 
@@ -120,50 +192,52 @@ macro_rules! impl_refresh_token_store {
                     .ok_or(RotateError::Invalid)?
                     .into();
                 // The domain decides; this store only makes it atomic.
-                let kind = match row.rotation_step(now, grace) {
-                    RotationStep::Invalid => return Err(RotateError::Invalid),
-                    RotationStep::RevokeFamily => {
-                        sqlx::query(
-                            "UPDATE refresh_tokens SET revoked_at = $1 \
-                             WHERE family_id = $2 AND revoked_at IS NULL",
-                        )
+                let step = row.rotation_step(now, grace);
+                if step == RotationStep::Invalid {
+                    return Err(RotateError::Invalid);
+                }
+                if step == RotationStep::RevokeFamily {
+                    sqlx::query(session_sql::END_BY_ID)
                         .bind(now)
                         .bind(row.family_id)
                         .execute(&mut *tx)
                         .await
                         .map_err(err)?;
-                        tx.commit().await.map_err(err)?;
-                        return Err(RotateError::Reused);
+                    revoke_tokens(&mut tx, row.user_id, Some(row.family_id), None, now).await?;
+                    tx.commit().await.map_err(err)?;
+                    return Err(RotateError::Reused);
+                }
+                if !touch_session(&mut tx, row.family_id, next).await? {
+                    // Ended while this rotation waited for its row.
+                    return Err(RotateError::Invalid);
+                }
+                let kind = if step == RotationStep::Spend {
+                    sqlx::query("UPDATE refresh_tokens SET spent_at = $1 WHERE id = $2")
+                        .bind(now)
+                        .bind(row.id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err)?;
+                    if let Some(parent) = row.parent_id {
+                        sqlx::query(
+                            "UPDATE refresh_tokens SET grace_closed_at = $1 \
+                             WHERE id = $2 AND grace_closed_at IS NULL",
+                        )
+                        .bind(now)
+                        .bind(parent)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err)?;
                     }
-                    RotationStep::Spend => {
-                        sqlx::query("UPDATE refresh_tokens SET spent_at = $1 WHERE id = $2")
-                            .bind(now)
-                            .bind(row.id)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(err)?;
-                        if let Some(parent) = row.parent_id {
-                            sqlx::query(
-                                "UPDATE refresh_tokens SET grace_closed_at = $1 \
-                                 WHERE id = $2 AND grace_closed_at IS NULL",
-                            )
-                            .bind(now)
-                            .bind(parent)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(err)?;
-                        }
-                        RotationKind::Rotated
-                    }
-                    RotationStep::GraceReplay => {
-                        sqlx::query("UPDATE refresh_tokens SET grace_closed_at = $1 WHERE id = $2")
-                            .bind(now)
-                            .bind(row.id)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(err)?;
-                        RotationKind::GraceReplay
-                    }
+                    RotationKind::Rotated
+                } else {
+                    sqlx::query("UPDATE refresh_tokens SET grace_closed_at = $1 WHERE id = $2")
+                        .bind(now)
+                        .bind(row.id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err)?;
+                    RotationKind::GraceReplay
                 };
                 insert_child(&mut tx, &row, next).await?;
                 tx.commit().await.map_err(err)?;
@@ -184,32 +258,62 @@ macro_rules! impl_refresh_token_store {
                 Ok(row.map(RefreshTokenRecord::from))
             }
 
-            async fn revoke_family(&self, family_id: Uuid, now: DateTime<Utc>) -> Result<u64, StoreError> {
-                let done = sqlx::query(
-                    "UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
-                )
-                .bind(now)
-                .bind(family_id)
-                .execute(self.pool())
-                .await
-                .map_err(err)?;
-                Ok(done.rows_affected())
-            }
-
-            async fn revoke_all_for_user(
+            async fn live_sessions(
                 &self,
                 user_id: UserId,
                 now: DateTime<Utc>,
+            ) -> Result<Vec<SessionRecord>, StoreError> {
+                let rows = sqlx::query_as::<_, SessionRow>(session_sql::LIVE)
+                    .bind(user_id)
+                    .bind(now)
+                    .bind(MAX_LISTED_SESSIONS)
+                    .fetch_all(self.pool())
+                    .await
+                    .map_err(|e| store_error(e, "session"))?;
+                Ok(rows.into_iter().map(SessionRecord::from).collect())
+            }
+
+            async fn end_session(
+                &self,
+                user_id: UserId,
+                session_id: Uuid,
+                now: DateTime<Utc>,
+            ) -> Result<bool, StoreError> {
+                let mut tx = self.pool().begin().await.map_err(err)?;
+                let ended = sqlx::query(session_sql::END_LIVE)
+                    .bind(now)
+                    .bind(session_id)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(err)?
+                    .rows_affected()
+                    > 0;
+                if ended {
+                    revoke_tokens(&mut tx, user_id, Some(session_id), None, now).await?;
+                }
+                tx.commit().await.map_err(err)?;
+                Ok(ended)
+            }
+
+            async fn end_sessions(
+                &self,
+                user_id: UserId,
+                except: Option<Uuid>,
+                now: DateTime<Utc>,
             ) -> Result<u64, StoreError> {
-                let done = sqlx::query(
-                    "UPDATE refresh_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
-                )
-                .bind(now)
-                .bind(user_id)
-                .execute(self.pool())
-                .await
-                .map_err(err)?;
-                Ok(done.rows_affected())
+                let mut tx = self.pool().begin().await.map_err(err)?;
+                let query = match except {
+                    Some(keep) => sqlx::query(session_sql::END_ALL_BUT)
+                        .bind(now)
+                        .bind(user_id)
+                        .bind(keep),
+                    None => sqlx::query(session_sql::END_ALL).bind(now).bind(user_id),
+                };
+                let ended = query.execute(&mut *tx).await.map_err(err)?.rows_affected();
+                revoke_tokens(&mut tx, user_id, None, except, now).await?;
+                tx.commit().await.map_err(err)?;
+                Ok(ended)
             }
         }
         };

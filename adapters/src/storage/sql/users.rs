@@ -39,7 +39,11 @@ macro_rules! impl_user_repository {
     ($store:ty) => {
         const _: () = {
         use async_trait::async_trait;
-        use nextarget_ports::{Email, NewUser, Provider, StoreError, User, UserId, UserRepository};
+        use chrono::{DateTime, Utc};
+        use nextarget_ports::{
+            Email, NewUser, PasswordHash, Provider, StoreError, User, UserId, UserRepository,
+        };
+        use uuid::Uuid;
 
         use $crate::storage::sql::{store_error, UserRow};
 
@@ -110,6 +114,42 @@ macro_rules! impl_user_repository {
                     .await
                     .map_err(|e| store_error(e, "user"))?;
                 row.map(User::try_from).transpose()
+            }
+
+            #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "users.find_by_session"))]
+            async fn find_by_session(
+                &self,
+                id: UserId,
+                session_id: Uuid,
+                now: DateTime<Utc>,
+            ) -> Result<Option<User>, StoreError> {
+                let sql = format!(
+                    "SELECT {COLUMNS} FROM users WHERE id = $1 AND EXISTS (\
+                     SELECT 1 FROM sessions WHERE sessions.id = $2 AND sessions.user_id = $1 \
+                     AND sessions.ended_at IS NULL AND sessions.expires_at > $3)"
+                );
+                let row = sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .bind(session_id)
+                    .bind(now)
+                    .fetch_optional(self.pool())
+                    .await
+                    .map_err(|e| store_error(e, "user"))?;
+                row.map(User::try_from).transpose()
+            }
+
+            async fn set_password_hash(
+                &self,
+                id: UserId,
+                hash: &PasswordHash,
+            ) -> Result<bool, StoreError> {
+                let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                    .bind(hash.as_str())
+                    .bind(id)
+                    .execute(self.pool())
+                    .await
+                    .map_err(|e| store_error(e, "user"))?;
+                Ok(done.rows_affected() > 0)
             }
 
             async fn delete(&self, id: UserId) -> Result<bool, StoreError> {
