@@ -7,5 +7,6 @@ mod common;
 mod lockout;
 mod login;
 mod register;
+mod session_control;
 mod sessions;
 mod users;

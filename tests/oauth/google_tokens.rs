@@ -159,6 +159,31 @@ async fn native_google_sign_in_is_201_then_200_for_the_same_account() {
 }
 
 #[tokio::test]
+async fn a_google_account_has_no_password_to_change_and_its_session_is_listed() {
+    let Some(OAuthApp { app, .. }) = spawn_oauth_app(Backend::Sqlite).await else {
+        return;
+    };
+    let token = sign(&claims("n-nopass", None), KID, false);
+    let resp = register_google(&app, &token).await;
+    assert_eq!(resp.status(), 201);
+    let body: Value = resp.json().await.expect("body");
+    let access = body["access_token"].as_str().expect("access");
+    let resp = app
+        .post_json_with_token(
+            "/auth/password",
+            access,
+            &json!({"current_password": "anything-at-all", "new_password": "marble-Harbour-41-lantern"}),
+        )
+        .await;
+    problem(resp, 409, "no_password").await;
+    let resp = app.get_with_token("/auth/sessions", access).await;
+    assert_eq!(resp.status(), 200);
+    let list: Value = resp.json().await.expect("body");
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(list["items"][0]["current"], true);
+}
+
+#[tokio::test]
 async fn native_google_sign_in_refuses_bad_tokens_and_a_missing_one() {
     let Some(OAuthApp { app, idp }) = spawn_oauth_app(Backend::Sqlite).await else {
         return;

@@ -8,4 +8,5 @@ mod db;
 mod interactions;
 mod oauth_states;
 mod refresh_tokens;
+mod sessions;
 mod users;
