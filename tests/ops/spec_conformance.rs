@@ -22,6 +22,16 @@ async fn a_405_lists_the_allowed_methods() {
         .to_owned();
     assert_eq!(allow, "DELETE, GET, HEAD");
     problem(resp, 405, "method_not_allowed").await;
+    // A templated path too: `/auth/sessions/{id}` for any one id.
+    let resp = app
+        .client
+        .put(app.url("/auth/sessions/0199e5a4-1f7a-7c3e-8d2b-5a6f7e8d9c0b"))
+        .send()
+        .await
+        .expect("put");
+    let allow = resp.headers().get("allow").and_then(|v| v.to_str().ok());
+    assert_eq!(allow, Some("DELETE"));
+    problem(resp, 405, "method_not_allowed").await;
 }
 
 #[tokio::test]

@@ -9,14 +9,49 @@ use poem::{
 };
 
 pub struct AllowHeader {
-    allowed: Arc<HashMap<String, HeaderValue>>,
+    allowed: Arc<Allowed>,
+}
+
+/// The methods of each spec path: exact paths by lookup, templated ones
+/// (`/auth/sessions/{id}`) by matching segment by segment, where a
+/// `{param}` stands for any one non-empty segment.
+#[derive(Default)]
+struct Allowed {
+    exact: HashMap<String, HeaderValue>,
+    templated: Vec<(Vec<String>, HeaderValue)>,
+}
+
+impl Allowed {
+    fn insert(&mut self, path: &str, value: HeaderValue) {
+        if path.contains('{') {
+            let segments = path.split('/').map(str::to_owned).collect();
+            self.templated.push((segments, value));
+        } else {
+            self.exact.insert(path.to_owned(), value);
+        }
+    }
+
+    fn get(&self, path: &str) -> Option<&HeaderValue> {
+        if let Some(value) = self.exact.get(path) {
+            return Some(value);
+        }
+        let segments: Vec<&str> = path.split('/').collect();
+        self.templated.iter().find_map(|(pattern, value)| {
+            let fits = pattern.len() == segments.len()
+                && pattern.iter().zip(&segments).all(|(want, got)| {
+                    (want.starts_with('{') && want.ends_with('}') && !got.is_empty())
+                        || want == got
+                });
+            fits.then_some(value)
+        })
+    }
 }
 
 impl AllowHeader {
     /// The methods of every path of the OpenAPI document `spec`.
     pub fn from_spec(spec: &str) -> Self {
         let doc: serde_json::Value = serde_json::from_str(spec).unwrap_or_default();
-        let mut allowed = HashMap::new();
+        let mut allowed = Allowed::default();
         if let Some(paths) = doc.get("paths").and_then(|p| p.as_object()) {
             for (path, item) in paths {
                 let Some(item) = item.as_object() else {
@@ -33,7 +68,7 @@ impl AllowHeader {
                     methods.push("HEAD".into());
                 }
                 if let Ok(value) = HeaderValue::from_str(&methods.join(", ")) {
-                    allowed.insert(path.clone(), value);
+                    allowed.insert(path, value);
                 }
             }
         }
@@ -56,7 +91,7 @@ impl<E: Endpoint> Middleware<E> for AllowHeader {
 
 pub struct AllowHeaderEndpoint<E> {
     inner: E,
-    allowed: Arc<HashMap<String, HeaderValue>>,
+    allowed: Arc<Allowed>,
 }
 
 impl<E: Endpoint> Endpoint for AllowHeaderEndpoint<E> {
