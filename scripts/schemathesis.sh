@@ -96,6 +96,8 @@ register() {
 }
 
 # Run from the temp dir: schemathesis keeps a cache in `.schemathesis/` there.
+# Every check (`--checks all`), with the documented refusals of
+# scripts/schemathesis.toml as the only additions to what a valid request may get.
 # Phases: examples (the spec has none yet), coverage (boundary and
 # out-of-spec values of every field) and fuzzing (random, both valid and
 # invalid with --mode all). Not stateful: the spec declares no links.
@@ -105,7 +107,7 @@ st() {
     --mode all --phases examples,coverage,fuzzing \
     --seed "$SEED" --max-examples "$MAX_EXAMPLES" \
     --generation-database none --no-color --output-truncate false \
-    --workers 1 --request-timeout 10 "$@")
+    --workers 1 --request-timeout 10 --checks all "$@")
 }
 
 START=$(date +%s)

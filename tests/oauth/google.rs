@@ -174,6 +174,13 @@ async fn a_callback_without_state_or_code_is_a_400_not_a_500() {
     let started = start(&app, "google").await;
     let query = [("state", started.get("state"))];
     problem(callback(&app, "google", &query).await, 400, "bad_request").await;
+    // Empty values are outside the spec (minLength 1), whatever else is set.
+    for query in [
+        [("code", ""), ("error", "")],
+        [("code", "c"), ("state", "")],
+    ] {
+        problem(callback(&app, "google", &query).await, 400, "bad_request").await;
+    }
 }
 
 #[tokio::test]

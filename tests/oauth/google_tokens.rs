@@ -212,7 +212,8 @@ async fn native_google_sign_in_refuses_bad_tokens_and_a_missing_one() {
             &json!({"provider": "facebook", "id_token": "x"}),
         )
         .await;
-    problem(resp, 422, "validation_error").await;
+    // Not a provider the spec lists for sign-up.
+    problem(resp, 400, "bad_request").await;
     assert!(!user_exists(&app, Provider::Google, "n-2").await);
     // JWKS down: the keys cannot be read, which is the provider's failure.
     idp.reset().await;

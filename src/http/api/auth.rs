@@ -8,13 +8,9 @@ use super::ApiTags;
 use crate::http::{
     api_error::{doc, ApiError},
     client_ip::Client,
-    problem::Problem,
-    schemas::{LoginRequest, ProviderName, RegisterRequest, TokenResponse},
+    schemas::{LoginRequest, RegisterProvider, RegisterRequest, TokenResponse},
 };
-use nextarget_core::{
-    auth::{AuthError, AuthService},
-    oauth::OAuthService,
-};
+use nextarget_core::{auth::AuthService, oauth::OAuthService};
 
 pub struct AuthApi;
 
@@ -41,8 +37,9 @@ impl AuthApi {
     /// that Google account is new, 200 when it already existed.
     ///
     /// Errors: 409 `email_taken`; 422 `validation_error` (bad email, missing
-    /// or weak password, password over 72 bytes, missing id_token, provider
-    /// facebook, which signs in through `/auth/facebook/start`); 401
+    /// or weak password, password over 72 bytes, missing id_token); 400
+    /// `bad_request` for another provider (Facebook signs in through
+    /// `/auth/facebook/start`); 401
     /// `invalid_id_token`; 502 `provider_error` (Google's keys unreadable);
     /// 503 `provider_not_configured`.
     #[oai(path = "/auth/register", method = "post")]
@@ -54,15 +51,15 @@ impl AuthApi {
         oauth: Data<&Arc<OAuthService>>,
     ) -> Result<Registered, RegisterErrors> {
         let body = body.0;
-        match body.provider.unwrap_or(ProviderName::Local) {
-            ProviderName::Local => {
+        match body.provider.unwrap_or(RegisterProvider::Local) {
+            RegisterProvider::Local => {
                 let password = body.password.map(|p| SecretString::from(p.0));
                 let session = service
                     .register_local(body.email.as_deref(), password.as_ref(), &client.0)
                     .await?;
                 Ok(Registered::Created(Json(session.into())))
             }
-            ProviderName::Google => {
+            RegisterProvider::Google => {
                 let (session, created) = oauth
                     .sign_in_with_google_token(
                         body.id_token.as_deref(),
@@ -76,11 +73,6 @@ impl AuthApi {
                     Registered::SignedIn(Json(session.into()))
                 })
             }
-            ProviderName::Facebook => Err(Problem::from(AuthError::invalid(
-                "provider",
-                "sign-up with facebook goes through /auth/facebook/start",
-            ))
-            .into()),
         }
     }
 

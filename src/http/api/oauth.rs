@@ -77,10 +77,13 @@ impl OAuthApi {
     async fn google_callback(
         &self,
         /// The authorization code.
+        #[oai(validator(min_length = 1))]
         code: Query<Option<String>>,
         /// The `state` issued by `/auth/google/start`.
+        #[oai(validator(min_length = 1))]
         state: Query<Option<String>>,
         /// Set by Google when the user declined or the request failed.
+        #[oai(validator(min_length = 1))]
         error: Query<Option<String>>,
         client: Client,
         service: Data<&Arc<OAuthService>>,
@@ -117,10 +120,13 @@ impl OAuthApi {
     async fn facebook_callback(
         &self,
         /// The authorization code.
+        #[oai(validator(min_length = 1))]
         code: Query<Option<String>>,
         /// The `state` issued by `/auth/facebook/start`.
+        #[oai(validator(min_length = 1))]
         state: Query<Option<String>>,
         /// Set by Facebook when the user declined or the request failed.
+        #[oai(validator(min_length = 1))]
         error: Query<Option<String>>,
         client: Client,
         service: Data<&Arc<OAuthService>>,

@@ -39,8 +39,7 @@ impl Allowed {
         self.templated.iter().find_map(|(pattern, value)| {
             let fits = pattern.len() == segments.len()
                 && pattern.iter().zip(&segments).all(|(want, got)| {
-                    (want.starts_with('{') && want.ends_with('}') && !got.is_empty())
-                        || want == got
+                    (want.starts_with('{') && want.ends_with('}') && !got.is_empty()) || want == got
                 });
             fits.then_some(value)
         })

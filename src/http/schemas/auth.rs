@@ -2,8 +2,19 @@ use super::Text;
 use poem_openapi::Object;
 use secrecy::ExposeSecret;
 
-use super::{ProviderName, UserBody};
+use poem_openapi::Enum;
+
+use super::UserBody;
 use nextarget_core::auth::Session;
+
+/// The providers `/auth/register` accepts (Facebook signs in through
+/// `/auth/facebook/start`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename = "RegisterProvider", rename_all = "lowercase")]
+pub enum RegisterProvider {
+    Local,
+    Google,
+}
 
 /// Sign-up. `local` needs `email` and `password`; `google` needs the
 /// `id_token` the app got from Google's SDK.
@@ -17,7 +28,7 @@ pub struct RegisterRequest {
     pub password: Option<Text>,
     /// `local` when absent.
     #[oai(nullable)]
-    pub provider: Option<ProviderName>,
+    pub provider: Option<RegisterProvider>,
     /// Required for `google`.
     #[oai(nullable)]
     pub id_token: Option<Text>,

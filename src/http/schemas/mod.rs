@@ -8,8 +8,8 @@ mod text;
 mod user;
 
 pub use ai::{CompletionBody, CompletionRequestBody, HistoryBody, StreamDoneBody};
-pub use auth::{LoginRequest, RefreshRequest, RegisterRequest, TokenResponse};
+pub use auth::{LoginRequest, RefreshRequest, RegisterProvider, RegisterRequest, TokenResponse};
 pub use coach::{AdviceRequestBody, AdviceResponseBody};
 pub use session::{LogoutRequest, PasswordChangeRequest, SessionBody, SessionsBody};
 pub use text::Text;
-pub use user::{ProviderName, UserBody};
+pub use user::UserBody;
