@@ -13,6 +13,7 @@ on_every_backend!(
     a_reused_token_revokes_the_family_and_the_holders_newer_token,
     the_previous_token_works_once_within_the_grace,
     the_grace_ends_with_its_window_and_with_the_next_rotation,
+    an_ended_session_stays_dead_inside_the_grace_window,
     concurrent_refreshes_with_one_token_let_exactly_one_through,
     a_refresh_token_expires_with_the_clock,
     logout_revokes_the_family,
@@ -97,6 +98,26 @@ async fn the_grace_ends_with_its_window_and_with_the_next_rotation(backend: Back
     let (_, second) = tokens(app.refresh(&first).await).await;
     tokens(app.refresh(&second).await).await;
     problem(app.refresh(&first).await, 401, "refresh_token_reused").await;
+}
+
+async fn an_ended_session_stays_dead_inside_the_grace_window(backend: Backend) {
+    let Some(app) = spawn_app_with_clock(backend, &[("auth.refresh_reuse_grace_secs", "5")]).await
+    else {
+        return;
+    };
+    // Signed out: the previous token, still inside its grace, revives nothing.
+    let first = signed_in(&app).await;
+    let (access, second) = tokens(app.refresh(&first).await).await;
+    assert_eq!(app.logout(&second).await.status(), 204);
+    app.advance(1);
+    problem(app.refresh(&first).await, 401, "invalid_refresh_token").await;
+    assert_eq!(app.get_with_token("/users/me", &access).await.status(), 401);
+    // Revoked by a reuse: the same.
+    let first = signed_in(&app).await;
+    let (_, second) = tokens(app.refresh(&first).await).await;
+    tokens(app.refresh(&second).await).await;
+    problem(app.refresh(&first).await, 401, "refresh_token_reused").await;
+    problem(app.refresh(&second).await, 401, "invalid_refresh_token").await;
 }
 
 async fn concurrent_refreshes_with_one_token_let_exactly_one_through(backend: Backend) {
