@@ -72,7 +72,6 @@ on_every_limiter!(
     attempt_counts_of_keys_are_independent,
     attempt_counts_expire_ttl_after_the_last_failure,
     clear_failures_forgets_the_count_and_the_lock,
-    failures_count_up_expire_and_clear,
 );
 
 async fn a_burst_of_max_passes_then_the_caller_must_wait(kind: Kind) {
@@ -299,44 +298,6 @@ async fn clear_failures_forgets_the_count_and_the_lock(kind: Kind) {
         FailureCount::default()
     );
     assert_eq!(taken(l.as_ref(), "acct", 0).await.count, 1);
-}
-
-async fn failures_count_up_expire_and_clear(kind: Kind) {
-    let Some(l) = limiter(kind) else { return };
-    let ttl = Duration::from_secs(600);
-    assert_eq!(l.failures("acct", at(0)).await.expect("failures").count, 0);
-    l.record_failure("acct", ttl, at(0)).await.expect("record");
-    let second = l
-        .record_failure("acct", ttl, at(1_000))
-        .await
-        .expect("record");
-    assert_eq!(second.count, 2);
-    let seen = l.failures("acct", at(2_000)).await.expect("failures");
-    assert_eq!(seen.count, 2);
-    assert_eq!(seen.last_failure_at, Some(at(1_000)));
-    // Forgotten `ttl` after the last failure, on the caller's clock.
-    assert_eq!(
-        l.failures("acct", at(601_000))
-            .await
-            .expect("failures")
-            .count,
-        0
-    );
-    assert_eq!(
-        l.record_failure("acct", ttl, at(601_000))
-            .await
-            .expect("record")
-            .count,
-        1
-    );
-    l.clear_failures("acct").await.expect("clear");
-    assert_eq!(
-        l.failures("acct", at(601_001))
-            .await
-            .expect("failures")
-            .count,
-        0
-    );
 }
 
 // `ping` (readiness) is not in the suite above: `MemoryLimiter::ping`

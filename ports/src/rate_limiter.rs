@@ -184,18 +184,6 @@ pub trait RateLimiter: Send + Sync {
         ttl: Duration,
     ) -> Result<(), RateLimitError>;
 
-    /// Adds one failure to `key` at `now`; the count is forgotten `ttl` after
-    /// its last failure. Returns the count after this one, atomically.
-    ///
-    /// # Errors
-    /// [`RateLimitError::Unavailable`] when the store cannot be reached.
-    async fn record_failure(
-        &self,
-        key: &str,
-        ttl: Duration,
-        now: DateTime<Utc>,
-    ) -> Result<FailureCount, RateLimitError>;
-
     /// The failures recorded for `key` (zero when none or forgotten).
     ///
     /// # Errors

@@ -111,17 +111,6 @@ impl<P: RateLimiter, F: RateLimiter> RateLimiter for FallbackLimiter<P, F> {
             .await
     }
 
-    async fn record_failure(
-        &self,
-        key: &str,
-        ttl: Duration,
-        now: DateTime<Utc>,
-    ) -> Result<FailureCount, RateLimitError> {
-        let primary = self.primary.record_failure(key, ttl, now).await;
-        self.or_fallback(primary, || self.fallback.record_failure(key, ttl, now))
-            .await
-    }
-
     async fn failures(
         &self,
         key: &str,

@@ -140,25 +140,6 @@ impl RateLimiter for MemoryLimiter {
         Ok(())
     }
 
-    async fn record_failure(
-        &self,
-        key: &str,
-        ttl: Duration,
-        now: DateTime<Utc>,
-    ) -> Result<FailureCount, RateLimitError> {
-        let now_ms = now.timestamp_millis();
-        Ok(self.with_state(now_ms, |state| {
-            let current = failure_count(state.failures.get(key), now_ms).count;
-            let entry = Failures {
-                count: current.saturating_add(1),
-                last_ms: now_ms,
-                forget_at_ms: now_ms.saturating_add(millis(ttl)),
-            };
-            state.failures.insert(key.to_owned(), entry);
-            failure_count(Some(&entry), now_ms)
-        }))
-    }
-
     async fn failures(
         &self,
         key: &str,

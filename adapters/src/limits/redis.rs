@@ -62,16 +62,6 @@ redis.call('PEXPIRE', KEYS[1], ttl)
 return {1, count + 1, last}
 ";
 
-const RECORD_FAILURE: &str = r"
-local now = tonumber(ARGV[1])
-local forget = tonumber(redis.call('HGET', KEYS[1], 'forget') or 0)
-if forget <= now then redis.call('DEL', KEYS[1]) end
-local count = redis.call('HINCRBY', KEYS[1], 'count', 1)
-redis.call('HSET', KEYS[1], 'last', now, 'forget', now + tonumber(ARGV[2]))
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return count
-";
-
 // ARGV: taken at, the previous last failure (or -1), ttl.
 const GIVE_BACK: &str = r"
 local count = tonumber(redis.call('HGET', KEYS[1], 'count') or 0)
@@ -97,7 +87,6 @@ pub struct RedisLimiter {
     prefix: String,
     connection: Mutex<Connection>,
     gcra: Script,
-    record_failure: Script,
     take_attempt: Script,
     give_back: Script,
 }
@@ -145,7 +134,6 @@ impl RedisLimiter {
             prefix: prefix.to_owned(),
             connection: Mutex::new(Connection::default()),
             gcra: Script::new(GCRA),
-            record_failure: Script::new(RECORD_FAILURE),
             take_attempt: Script::new(TAKE_ATTEMPT),
             give_back: Script::new(GIVE_BACK),
         })
@@ -296,29 +284,6 @@ impl RateLimiter for RedisLimiter {
         })
         .await
         .map(drop)
-    }
-
-    async fn record_failure(
-        &self,
-        key: &str,
-        ttl: Duration,
-        now: DateTime<Utc>,
-    ) -> Result<FailureCount, RateLimitError> {
-        let key = self.key("fail", key);
-        let count: u32 = self
-            .run(async |mut conn| {
-                self.record_failure
-                    .key(&key)
-                    .arg(now.timestamp_millis())
-                    .arg(millis(ttl))
-                    .invoke_async(&mut conn)
-                    .await
-            })
-            .await?;
-        Ok(FailureCount {
-            count,
-            last_failure_at: Some(now),
-        })
     }
 
     async fn failures(
