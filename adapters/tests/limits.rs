@@ -6,7 +6,9 @@ use std::{sync::Arc, time::Duration};
 use chrono::{TimeZone, Utc};
 use futures::future::join_all;
 use nextarget_adapters::limits::{FallbackLimiter, MemoryLimiter, RedisLimiter};
-use nextarget_ports::{RateDecision, RateLimit, RateLimiter};
+use nextarget_ports::{
+    Attempt, AttemptDecision, FailureCount, LockPolicy, RateDecision, RateLimit, RateLimiter,
+};
 use uuid::Uuid;
 
 #[path = "common/db.rs"]
@@ -62,7 +64,14 @@ on_every_limiter!(
     a_burst_of_max_passes_then_the_caller_must_wait,
     keys_are_independent,
     concurrent_checks_never_let_more_than_max_through,
-    failures_count_up_expire_and_clear,
+    twenty_concurrent_attempts_let_exactly_max_through,
+    the_lock_ends_at_the_last_failure_plus_the_backoff,
+    give_back_lowers_the_count_never_below_zero,
+    a_given_back_attempt_neither_extends_the_lock_nor_the_memory,
+    a_later_attempt_keeps_its_last_failure_when_an_earlier_one_is_given_back,
+    attempt_counts_of_keys_are_independent,
+    attempt_counts_expire_ttl_after_the_last_failure,
+    clear_failures_forgets_the_count_and_the_lock,
 );
 
 async fn a_burst_of_max_passes_then_the_caller_must_wait(kind: Kind) {
@@ -116,42 +125,179 @@ async fn concurrent_checks_never_let_more_than_max_through(kind: Kind) {
     assert_eq!(allowed, 5);
 }
 
-async fn failures_count_up_expire_and_clear(kind: Kind) {
-    let Some(l) = limiter(kind) else { return };
-    let ttl = Duration::from_secs(600);
-    assert_eq!(l.failures("acct", at(0)).await.expect("failures").count, 0);
-    l.record_failure("acct", ttl, at(0)).await.expect("record");
-    let second = l
-        .record_failure("acct", ttl, at(1_000))
+/// 5 failures lock for 30 s, then 60 s, ... (the auth defaults).
+const LOCK: LockPolicy = LockPolicy {
+    max: 5,
+    base_secs: 30,
+    cap_secs: 900,
+};
+
+const TEN_MINUTES: Duration = Duration::from_secs(600);
+
+async fn take(l: &dyn RateLimiter, key: &str, ms: i64) -> AttemptDecision {
+    l.take_attempt(key, LOCK, TEN_MINUTES, at(ms))
         .await
-        .expect("record");
+        .expect("take_attempt")
+}
+
+/// Takes an attempt that must be taken, and returns it.
+async fn taken(l: &dyn RateLimiter, key: &str, ms: i64) -> Attempt {
+    match take(l, key, ms).await {
+        AttemptDecision::Taken(attempt) => attempt,
+        locked => panic!("{key} at {ms} ms: {locked:?}"),
+    }
+}
+
+fn locked(retry_after_secs: u64) -> AttemptDecision {
+    AttemptDecision::Locked { retry_after_secs }
+}
+
+/// `count` failures, the last at `ms`.
+fn counted(count: u32, ms: i64) -> FailureCount {
+    FailureCount {
+        count,
+        last_failure_at: Some(at(ms)),
+    }
+}
+
+async fn failures(l: &dyn RateLimiter, key: &str, ms: i64) -> FailureCount {
+    l.failures(key, at(ms)).await.expect("failures")
+}
+
+async fn twenty_concurrent_attempts_let_exactly_max_through(kind: Kind) {
+    let Some(l) = limiter(kind) else { return };
+    let answers = join_all((0..20).map(|_| take(l.as_ref(), "acct", 0))).await;
+    let mut counts: Vec<u32> = answers
+        .iter()
+        .filter_map(|a| match a {
+            AttemptDecision::Taken(attempt) => Some(attempt.count),
+            AttemptDecision::Locked { .. } => None,
+        })
+        .collect();
+    counts.sort_unstable();
+    assert_eq!(counts, [1, 2, 3, 4, 5], "{answers:?}");
+    let refused = answers.iter().filter(|a| **a == locked(30)).count();
+    assert_eq!(refused, 15, "{answers:?}");
+    // Refused attempts were not counted.
+    assert_eq!(failures(l.as_ref(), "acct", 0).await.count, 5);
+}
+
+async fn the_lock_ends_at_the_last_failure_plus_the_backoff(kind: Kind) {
+    let Some(l) = limiter(kind) else { return };
+    for (i, ms) in [0, 1_000, 2_000, 3_000, 4_000].into_iter().enumerate() {
+        let attempt = taken(l.as_ref(), "acct", ms).await;
+        assert_eq!(attempt.count, u32::try_from(i + 1).expect("small"));
+        assert_eq!(attempt.taken_at, at(ms));
+        assert_eq!(attempt.previous_failure_at, (i > 0).then(|| at(ms - 1_000)));
+    }
+    // The 5th failure (at 4 s) locks for 30 s: until 34 s.
+    assert_eq!(take(l.as_ref(), "acct", 4_000).await, locked(30));
+    assert_eq!(take(l.as_ref(), "acct", 33_001).await, locked(1));
+    assert_eq!(
+        failures(l.as_ref(), "acct", 33_001).await,
+        counted(5, 4_000)
+    );
+    // The 6th is taken at the end of the lock, and locks for 60 s.
+    assert_eq!(taken(l.as_ref(), "acct", 34_000).await.count, 6);
+    assert_eq!(take(l.as_ref(), "acct", 34_000).await, locked(60));
+    assert_eq!(take(l.as_ref(), "acct", 93_999).await, locked(1));
+    assert_eq!(taken(l.as_ref(), "acct", 94_000).await.count, 7);
+}
+
+async fn give_back_lowers_the_count_never_below_zero(kind: Kind) {
+    let Some(l) = limiter(kind) else { return };
+    let first = taken(l.as_ref(), "acct", 0).await;
+    let second = taken(l.as_ref(), "acct", 1_000).await;
     assert_eq!(second.count, 2);
-    let seen = l.failures("acct", at(2_000)).await.expect("failures");
-    assert_eq!(seen.count, 2);
-    assert_eq!(seen.last_failure_at, Some(at(1_000)));
-    // Forgotten `ttl` after the last failure, on the caller's clock.
-    assert_eq!(
-        l.failures("acct", at(601_000))
-            .await
-            .expect("failures")
-            .count,
-        0
-    );
-    assert_eq!(
-        l.record_failure("acct", ttl, at(601_000))
-            .await
-            .expect("record")
-            .count,
-        1
-    );
+    l.give_back("acct", second, TEN_MINUTES)
+        .await
+        .expect("give back");
+    assert_eq!(failures(l.as_ref(), "acct", 1_000).await.count, 1);
+    l.give_back("acct", first, TEN_MINUTES)
+        .await
+        .expect("give back");
+    assert_eq!(failures(l.as_ref(), "acct", 1_000).await.count, 0);
+    // Once more: the count stays at zero, the next attempt is the first.
+    l.give_back("acct", first, TEN_MINUTES)
+        .await
+        .expect("give back");
+    assert_eq!(failures(l.as_ref(), "acct", 1_000).await.count, 0);
+    assert_eq!(taken(l.as_ref(), "acct", 2_000).await.count, 1);
+}
+
+async fn a_given_back_attempt_neither_extends_the_lock_nor_the_memory(kind: Kind) {
+    let Some(l) = limiter(kind) else { return };
+    for _ in 0..5 {
+        taken(l.as_ref(), "acct", 0).await;
+    }
+    // Past the lock of 30 s, an attempt is taken (and would lock for 60 s
+    // from 40 s), then turns out good and is given back.
+    let good = taken(l.as_ref(), "acct", 40_000).await;
+    assert_eq!(take(l.as_ref(), "acct", 40_000).await, locked(60));
+    l.give_back("acct", good, TEN_MINUTES)
+        .await
+        .expect("give back");
+    assert_eq!(failures(l.as_ref(), "acct", 40_000).await, counted(5, 0));
+    assert_eq!(taken(l.as_ref(), "acct", 40_001).await.count, 6);
+    // Forgotten ten minutes after the last failure (0 s), not after the
+    // given-back attempt: the count of 6 above went with its own attempt.
+    let other = taken(l.as_ref(), "other", 0).await;
+    let good = taken(l.as_ref(), "other", 300_000).await;
+    l.give_back("other", good, TEN_MINUTES)
+        .await
+        .expect("give back");
+    assert_eq!(other.count, 1);
+    assert_eq!(failures(l.as_ref(), "other", 599_999).await.count, 1);
+    assert_eq!(failures(l.as_ref(), "other", 600_000).await.count, 0);
+}
+
+async fn a_later_attempt_keeps_its_last_failure_when_an_earlier_one_is_given_back(kind: Kind) {
+    let Some(l) = limiter(kind) else { return };
+    let earlier = taken(l.as_ref(), "acct", 0).await;
+    taken(l.as_ref(), "acct", 1_000).await;
+    l.give_back("acct", earlier, TEN_MINUTES)
+        .await
+        .expect("give back");
+    assert_eq!(failures(l.as_ref(), "acct", 1_000).await, counted(1, 1_000));
+}
+
+async fn attempt_counts_of_keys_are_independent(kind: Kind) {
+    let Some(l) = limiter(kind) else { return };
+    for _ in 0..5 {
+        taken(l.as_ref(), "a", 0).await;
+    }
+    assert_eq!(take(l.as_ref(), "a", 0).await, locked(30));
+    assert_eq!(taken(l.as_ref(), "b", 0).await.count, 1);
+    assert_eq!(failures(l.as_ref(), "b", 0).await.count, 1);
+}
+
+async fn attempt_counts_expire_ttl_after_the_last_failure(kind: Kind) {
+    let Some(l) = limiter(kind) else { return };
+    taken(l.as_ref(), "acct", 0).await;
+    taken(l.as_ref(), "acct", 1_000).await;
+    assert_eq!(failures(l.as_ref(), "acct", 600_999).await.count, 2);
+    assert_eq!(failures(l.as_ref(), "acct", 601_000).await.count, 0);
+    let fresh = taken(l.as_ref(), "acct", 601_000).await;
+    assert_eq!((fresh.count, fresh.previous_failure_at), (1, None));
+    // A lock is forgotten with its count.
+    for _ in 0..5 {
+        taken(l.as_ref(), "locked", 0).await;
+    }
+    assert_eq!(take(l.as_ref(), "locked", 0).await, locked(30));
+    assert_eq!(taken(l.as_ref(), "locked", 600_000).await.count, 1);
+}
+
+async fn clear_failures_forgets_the_count_and_the_lock(kind: Kind) {
+    let Some(l) = limiter(kind) else { return };
+    for _ in 0..5 {
+        taken(l.as_ref(), "acct", 0).await;
+    }
     l.clear_failures("acct").await.expect("clear");
     assert_eq!(
-        l.failures("acct", at(601_001))
-            .await
-            .expect("failures")
-            .count,
-        0
+        failures(l.as_ref(), "acct", 0).await,
+        FailureCount::default()
     );
+    assert_eq!(taken(l.as_ref(), "acct", 0).await.count, 1);
 }
 
 // `ping` (readiness) is not in the suite above: `MemoryLimiter::ping`

@@ -32,7 +32,10 @@ pub use metrics::{AuthEvent, Metrics, NoMetrics};
 pub use oauth::{OAuthError, OAuthProvider, VerifiedIdentity};
 pub use oauth_states::{OAuthStateRecord, OAuthStateStore};
 pub use password::{PasswordHash, PasswordHasher};
-pub use rate_limiter::{FailureCount, RateDecision, RateLimit, RateLimitError, RateLimiter};
+pub use rate_limiter::{
+    Attempt, AttemptDecision, FailureCount, LockPolicy, RateDecision, RateLimit, RateLimitError,
+    RateLimiter,
+};
 pub use refresh_tokens::{
     NewRefreshToken, NextRefreshToken, RefreshTokenRecord, RefreshTokenStore, RotateError,
     Rotation, RotationKind, RotationStep,

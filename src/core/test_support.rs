@@ -9,13 +9,13 @@ use nextarget_ports::{
         MockAccessTokenCodec, MockClock, MockPasswordHasher, MockRateLimiter,
         MockRefreshTokenStore, MockUserRepository,
     },
-    AccessClaims, Email, FailureCount, IssuedAccessToken, Metrics, NoMetrics, PasswordHash,
-    Provider, RefreshTokenRecord, User, UserId,
+    AccessClaims, Attempt, AttemptDecision, Email, FailureCount, IssuedAccessToken, Metrics,
+    NoMetrics, PasswordHash, Provider, RefreshTokenRecord, User, UserId,
 };
 use secrecy::SecretString;
 use uuid::Uuid;
 
-use crate::auth::{AuthPolicy, AuthPorts, AuthService};
+use crate::auth::{AuthError, AuthPolicy, AuthPorts, AuthService};
 
 pub(crate) struct AuthFixture {
     pub now: DateTime<Utc>,
@@ -60,17 +60,13 @@ impl AuthFixture {
             .returning(|_, _| Ok(FailureCount::default()));
     }
 
-    /// Expects `keys` failures to be recorded (one per limiter key).
-    pub fn failures_recorded(&mut self, keys: usize) {
+    /// Expects `keys` attempts to be taken (one per limiter key), each the
+    /// first of its key.
+    pub fn attempts_taken(&mut self, keys: usize) {
         self.limiter
-            .expect_record_failure()
+            .expect_take_attempt()
             .times(keys)
-            .returning(|_, _, now| {
-                Ok(FailureCount {
-                    count: 1,
-                    last_failure_at: Some(now),
-                })
-            });
+            .returning(|_, _, _, now| Ok(AttemptDecision::Taken(first_attempt(now))));
     }
 
     /// Expects one access token to be issued.
@@ -121,6 +117,24 @@ pub(crate) fn policy() -> AuthPolicy {
         max_failed_logins: 5,
         max_failed_logins_per_ip: 50,
         refresh_reuse_grace_secs: 5,
+    }
+}
+
+/// The `Retry-After` of a `TooManyAttempts` (panics on anything else).
+pub(crate) fn wait_of<T>(result: Result<T, AuthError>) -> u64 {
+    match result {
+        Err(AuthError::TooManyAttempts { retry_after_secs }) => retry_after_secs,
+        Err(other) => panic!("expected TooManyAttempts, got {other:?}"),
+        Ok(_) => panic!("expected TooManyAttempts, got a success"),
+    }
+}
+
+/// The first attempt of a key, taken at `now`.
+pub(crate) fn first_attempt(now: DateTime<Utc>) -> Attempt {
+    Attempt {
+        count: 1,
+        taken_at: now,
+        previous_failure_at: None,
     }
 }
 

@@ -1,14 +1,23 @@
 //! Brute-force protection: failures per account and per client IP, the
 //! growing backoff, trusted proxies, and a lockout shared through Redis.
 
+use futures::future::join_all;
 use reqwest::Response;
-use serde_json::json;
+use serde_json::{json, Value};
 use uuid::Uuid;
 
 use crate::common::{
     problem, redis_url, spawn_app_with, spawn_app_with_clock, spawn_instance, Backend, TestApp,
     STRONG_PASSWORD,
 };
+use crate::on_every_backend;
+
+on_every_backend!(
+    twenty_concurrent_wrong_passwords_in_memory_let_exactly_five_through,
+    twenty_concurrent_wrong_passwords_on_redis_let_exactly_five_through,
+    a_locked_unknown_email_looks_exactly_like_a_locked_real_one,
+    twenty_concurrent_never_issued_refresh_tokens_let_exactly_five_through,
+);
 
 /// A login that claims to come from `forwarded_for`.
 async fn login_from(app: &TestApp, email: &str, password: &str, forwarded_for: &str) -> Response {
@@ -37,6 +46,131 @@ const IP_THRESHOLD_5: (&str, &str) = ("auth.max_failed_logins_per_ip", "5");
 
 fn unique_email() -> String {
     format!("u-{}@example.com", Uuid::new_v4().simple())
+}
+
+/// Where the counts live: the server's memory, or a Redis key space of the
+/// test's own (`None` when Redis is not configured: the test skips).
+fn limiter_settings(on_redis: bool) -> Option<Vec<(&'static str, String)>> {
+    let mut settings = vec![("server.trusted_proxies", "127.0.0.1".to_owned())];
+    if on_redis {
+        let redis = redis_url()?;
+        let prefix = format!("nextarget-test:{}:", Uuid::new_v4().simple());
+        settings.extend([
+            ("rate_limit.backend", "redis".to_owned()),
+            ("rate_limit.redis_url", redis),
+            ("rate_limit.redis_prefix", prefix),
+        ]);
+    }
+    Some(settings)
+}
+
+/// 20 wrong passwords for one account at once, each from an IP of its own
+/// (so only the account's count of 5 can stop them): 5 reach the password
+/// check and answer 401, the other 15 answer 429 without reaching it.
+async fn twenty_concurrent_wrong_passwords_let_exactly_five_through(
+    backend: Backend,
+    on_redis: bool,
+) {
+    let Some(settings) = limiter_settings(on_redis) else {
+        return;
+    };
+    let overrides: Vec<(&str, &str)> = settings.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let Some(app) = spawn_app_with(backend, &overrides).await else {
+        return;
+    };
+    let email = unique_email();
+    assert_eq!(app.register(&email, STRONG_PASSWORD).await.status(), 201);
+    let ips: Vec<String> = (0..20).map(|i| format!("198.51.100.{i}")).collect();
+    let answers = join_all(
+        ips.iter()
+            .map(|ip| login_from(&app, &email, "wrong-password", ip)),
+    )
+    .await;
+    let tally = tally(answers, "invalid_credentials").await;
+    assert_eq!(tally, (5, 15), "(401, 429)");
+}
+
+async fn twenty_concurrent_wrong_passwords_in_memory_let_exactly_five_through(backend: Backend) {
+    twenty_concurrent_wrong_passwords_let_exactly_five_through(backend, false).await;
+}
+
+async fn twenty_concurrent_wrong_passwords_on_redis_let_exactly_five_through(backend: Backend) {
+    twenty_concurrent_wrong_passwords_let_exactly_five_through(backend, true).await;
+}
+
+/// The (401, 429) answers among `answers`, each checked for its shape:
+/// `refused` is the 401's code.
+async fn tally(answers: Vec<Response>, refused: &str) -> (usize, usize) {
+    let (mut unauthorized, mut locked) = (0, 0);
+    for resp in answers {
+        if resp.status() == 401 {
+            problem(resp, 401, refused).await;
+            unauthorized += 1;
+        } else {
+            too_many(resp).await;
+            locked += 1;
+        }
+    }
+    (unauthorized, locked)
+}
+
+async fn twenty_concurrent_never_issued_refresh_tokens_let_exactly_five_through(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, &[IP_THRESHOLD_5]).await else {
+        return;
+    };
+    let tokens: Vec<String> = (0..20).map(|i| format!("never-issued-{i}")).collect();
+    let answers = join_all(tokens.iter().map(|token| app.refresh(token))).await;
+    let tally = tally(answers, "invalid_refresh_token").await;
+    assert_eq!(tally, (5, 15), "(401, 429)");
+}
+
+/// What a client sees of a refusal: the status, `Retry-After` and the body
+/// (a problem body holds nothing that differs by request).
+async fn locked_answer(resp: Response) -> (u16, Option<String>, Value) {
+    let status = resp.status().as_u16();
+    let retry_after = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body: Value = resp.json().await.expect("json body");
+    (status, retry_after, body)
+}
+
+async fn a_locked_unknown_email_looks_exactly_like_a_locked_real_one(backend: Backend) {
+    let overrides = [("server.trusted_proxies", "127.0.0.1")];
+    let Some(app) = spawn_app_with_clock(backend, &overrides).await else {
+        return;
+    };
+    let real = unique_email();
+    assert_eq!(app.register(&real, STRONG_PASSWORD).await.status(), 201);
+    let unknown = unique_email();
+    let mut ip = 0;
+    let mut next_ip = || {
+        ip += 1;
+        format!("198.51.100.{ip}")
+    };
+    for email in [&real, &unknown] {
+        for _ in 0..5 {
+            let resp = login_from(&app, email, "wrong-password", &next_ip()).await;
+            problem(resp, 401, "invalid_credentials").await;
+        }
+    }
+    let real_locked = locked_answer(login_from(&app, &real, "wrong", &next_ip()).await).await;
+    let unknown_locked = locked_answer(login_from(&app, &unknown, "wrong", &next_ip()).await).await;
+    assert_eq!(real_locked.0, 429, "{real_locked:?}");
+    assert_eq!(real_locked.1.as_deref(), Some("30"));
+    assert_eq!(real_locked, unknown_locked);
+    // One more failure each after the lock: both waits double alike.
+    app.advance(30);
+    for email in [&real, &unknown] {
+        let resp = login_from(&app, email, "wrong-password", &next_ip()).await;
+        problem(resp, 401, "invalid_credentials").await;
+    }
+    let real_locked = locked_answer(login_from(&app, &real, "wrong", &next_ip()).await).await;
+    let unknown_locked = locked_answer(login_from(&app, &unknown, "wrong", &next_ip()).await).await;
+    assert_eq!(real_locked.1.as_deref(), Some("60"));
+    assert_eq!(real_locked, unknown_locked);
 }
 
 #[tokio::test]

@@ -9,13 +9,17 @@
 //! unavailable (through `ping`, which is never masked).
 
 use std::{
+    future::Future,
     sync::atomic::{AtomicBool, Ordering},
     time::Duration,
 };
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use nextarget_ports::{FailureCount, RateDecision, RateLimit, RateLimitError, RateLimiter};
+use nextarget_ports::{
+    Attempt, AttemptDecision, FailureCount, LockPolicy, RateDecision, RateLimit, RateLimitError,
+    RateLimiter,
+};
 
 pub struct FallbackLimiter<P, F> {
     primary: P,
@@ -46,6 +50,23 @@ impl<P: RateLimiter, F: RateLimiter> FallbackLimiter<P, F> {
             }
         }
     }
+
+    /// The primary's answer, or the fallback's when the primary is
+    /// unavailable (noted either way).
+    async fn or_fallback<T, Answer>(
+        &self,
+        primary: Result<T, RateLimitError>,
+        fallback: impl FnOnce() -> Answer,
+    ) -> Result<T, RateLimitError>
+    where
+        Answer: Future<Output = Result<T, RateLimitError>>,
+    {
+        self.note(&primary);
+        match primary {
+            Err(_) => fallback().await,
+            ok => ok,
+        }
+    }
 }
 
 #[async_trait]
@@ -56,26 +77,38 @@ impl<P: RateLimiter, F: RateLimiter> RateLimiter for FallbackLimiter<P, F> {
         limit: RateLimit,
         now: DateTime<Utc>,
     ) -> Result<RateDecision, RateLimitError> {
-        let result = self.primary.check(key, limit, now).await;
-        self.note(&result);
-        match result {
-            Err(_) => self.fallback.check(key, limit, now).await,
-            ok => ok,
-        }
+        let primary = self.primary.check(key, limit, now).await;
+        self.or_fallback(primary, || self.fallback.check(key, limit, now))
+            .await
     }
 
-    async fn record_failure(
+    async fn take_attempt(
         &self,
         key: &str,
+        policy: LockPolicy,
         ttl: Duration,
         now: DateTime<Utc>,
-    ) -> Result<FailureCount, RateLimitError> {
-        let result = self.primary.record_failure(key, ttl, now).await;
-        self.note(&result);
-        match result {
-            Err(_) => self.fallback.record_failure(key, ttl, now).await,
-            ok => ok,
-        }
+    ) -> Result<AttemptDecision, RateLimitError> {
+        let primary = self.primary.take_attempt(key, policy, ttl, now).await;
+        self.or_fallback(primary, || {
+            self.fallback.take_attempt(key, policy, ttl, now)
+        })
+        .await
+    }
+
+    /// Gives back where the primary answers, else to the fallback: an
+    /// attempt taken from memory during an outage and given back once Redis
+    /// answers again lowers Redis's count instead (by one, never below zero),
+    /// within the per-instance looseness an outage already brings.
+    async fn give_back(
+        &self,
+        key: &str,
+        attempt: Attempt,
+        ttl: Duration,
+    ) -> Result<(), RateLimitError> {
+        let primary = self.primary.give_back(key, attempt, ttl).await;
+        self.or_fallback(primary, || self.fallback.give_back(key, attempt, ttl))
+            .await
     }
 
     async fn failures(
@@ -83,12 +116,9 @@ impl<P: RateLimiter, F: RateLimiter> RateLimiter for FallbackLimiter<P, F> {
         key: &str,
         now: DateTime<Utc>,
     ) -> Result<FailureCount, RateLimitError> {
-        let result = self.primary.failures(key, now).await;
-        self.note(&result);
-        match result {
-            Err(_) => self.fallback.failures(key, now).await,
-            ok => ok,
-        }
+        let primary = self.primary.failures(key, now).await;
+        self.or_fallback(primary, || self.fallback.failures(key, now))
+            .await
     }
 
     async fn clear_failures(&self, key: &str) -> Result<(), RateLimitError> {

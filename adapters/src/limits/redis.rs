@@ -9,7 +9,10 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
-use nextarget_ports::{FailureCount, RateDecision, RateLimit, RateLimitError, RateLimiter};
+use nextarget_ports::{
+    rate_limiter::wait_secs, Attempt, AttemptDecision, FailureCount, LockPolicy, RateDecision,
+    RateLimit, RateLimitError, RateLimiter,
+};
 use redis::{aio::ConnectionManager, aio::ConnectionManagerConfig, Client, Script};
 use tokio::sync::Mutex;
 
@@ -30,16 +33,48 @@ redis.call('SET', KEYS[1], new_tat, 'PX', math.max(1, new_tat - now))
 return {1, math.floor((period - (new_tat - now)) / interval)}
 ";
 
-// Counts expire at `forget` on the caller's clock (so tests can move time);
+// A key's failures are one hash: `count`, `last` (the last failure) and
+// `forget` (when the count is forgotten), in integer milliseconds. Counts
+// expire at `forget` on the caller's clock (so tests can move time);
 // PEXPIRE only garbage-collects.
-const RECORD_FAILURE: &str = r"
+
+// ARGV: now, ttl, max, then `LockPolicy::backoff_steps_secs` in ms (the
+// backoff of count max, max + 1, ...; the last one holds from there on).
+// Returns {0, ms still locked} (nothing counted) or {1, count, previous
+// last failure or -1}.
+const TAKE_ATTEMPT: &str = r"
 local now = tonumber(ARGV[1])
-local forget = tonumber(redis.call('HGET', KEYS[1], 'forget') or 0)
-if forget <= now then redis.call('DEL', KEYS[1]) end
-local count = redis.call('HINCRBY', KEYS[1], 'count', 1)
-redis.call('HSET', KEYS[1], 'last', now, 'forget', now + tonumber(ARGV[2]))
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return count
+local ttl = tonumber(ARGV[2])
+local max = tonumber(ARGV[3])
+local steps = #ARGV - 3
+local f = redis.call('HMGET', KEYS[1], 'count', 'last', 'forget')
+local count, last = 0, -1
+if f[3] and tonumber(f[3]) > now then
+  count = tonumber(f[1]) or 0
+  last = tonumber(f[2]) or -1
+end
+if count >= max and last >= 0 then
+  local until_ms = last + tonumber(ARGV[3 + math.min(count - max + 1, steps)])
+  if now < until_ms then return {0, until_ms - now} end
+end
+redis.call('HSET', KEYS[1], 'count', count + 1, 'last', now, 'forget', now + ttl)
+redis.call('PEXPIRE', KEYS[1], ttl)
+return {1, count + 1, last}
+";
+
+// ARGV: taken at, the previous last failure (or -1), ttl.
+const GIVE_BACK: &str = r"
+local count = tonumber(redis.call('HGET', KEYS[1], 'count') or 0)
+if count <= 1 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+redis.call('HSET', KEYS[1], 'count', count - 1)
+local previous = tonumber(ARGV[2])
+if previous >= 0 and tonumber(redis.call('HGET', KEYS[1], 'last')) == tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'last', previous, 'forget', previous + tonumber(ARGV[3]))
+end
+return count - 1
 ";
 
 const TIMEOUT: Duration = Duration::from_millis(500);
@@ -52,7 +87,8 @@ pub struct RedisLimiter {
     prefix: String,
     connection: Mutex<Connection>,
     gcra: Script,
-    record_failure: Script,
+    take_attempt: Script,
+    give_back: Script,
 }
 
 #[derive(Default)]
@@ -63,6 +99,27 @@ struct Connection {
 
 fn unavailable(err: impl std::fmt::Display) -> RateLimitError {
     RateLimitError::Unavailable(err.to_string())
+}
+
+/// The largest integer a Lua number (a double) holds exactly: the
+/// milliseconds sent to the failure scripts are capped there (2^53 ms is
+/// some 285,000 years), so their sums stay exact.
+const MAX_SCRIPT_MS: u64 = (1 << 53) - 1;
+
+/// Milliseconds of a duration, at least 1 (a PEXPIRE of 0 is refused), at
+/// most [`MAX_SCRIPT_MS`].
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis())
+        .unwrap_or(u64::MAX)
+        .clamp(1, MAX_SCRIPT_MS)
+}
+
+/// An instant the scripts stored in milliseconds; none for -1 (or any
+/// value no `DateTime` holds).
+fn instant(ms: i64) -> Option<DateTime<Utc>> {
+    (ms >= 0)
+        .then(|| Utc.timestamp_millis_opt(ms).single())
+        .flatten()
 }
 
 impl RedisLimiter {
@@ -77,7 +134,8 @@ impl RedisLimiter {
             prefix: prefix.to_owned(),
             connection: Mutex::new(Connection::default()),
             gcra: Script::new(GCRA),
-            record_failure: Script::new(RECORD_FAILURE),
+            take_attempt: Script::new(TAKE_ATTEMPT),
+            give_back: Script::new(GIVE_BACK),
         })
     }
 
@@ -165,28 +223,67 @@ impl RateLimiter for RedisLimiter {
         })
     }
 
-    async fn record_failure(
+    async fn take_attempt(
         &self,
         key: &str,
+        policy: LockPolicy,
         ttl: Duration,
         now: DateTime<Utc>,
-    ) -> Result<FailureCount, RateLimitError> {
+    ) -> Result<AttemptDecision, RateLimitError> {
         let key = self.key("fail", key);
-        let ttl_ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
-        let count: u32 = self
+        let steps_ms: Vec<u64> = policy
+            .backoff_steps_secs()
+            .into_iter()
+            .map(|secs| secs.saturating_mul(1000).min(MAX_SCRIPT_MS))
+            .collect();
+        let answer: Vec<i64> = self
             .run(async |mut conn| {
-                self.record_failure
+                self.take_attempt
                     .key(&key)
                     .arg(now.timestamp_millis())
-                    .arg(ttl_ms)
+                    .arg(millis(ttl))
+                    .arg(policy.max.max(1))
+                    .arg(&steps_ms)
                     .invoke_async(&mut conn)
                     .await
             })
             .await?;
-        Ok(FailureCount {
-            count,
-            last_failure_at: Some(now),
+        match answer[..] {
+            [0, left_ms] => Ok(AttemptDecision::Locked {
+                retry_after_secs: wait_secs(left_ms).max(1),
+            }),
+            [1, count, previous] => Ok(AttemptDecision::Taken(Attempt {
+                count: u32::try_from(count).unwrap_or(u32::MAX),
+                taken_at: now,
+                previous_failure_at: instant(previous),
+            })),
+            _ => Err(unavailable(format!(
+                "unexpected answer of the take_attempt script: {answer:?}"
+            ))),
+        }
+    }
+
+    async fn give_back(
+        &self,
+        key: &str,
+        attempt: Attempt,
+        ttl: Duration,
+    ) -> Result<(), RateLimitError> {
+        let key = self.key("fail", key);
+        let previous = attempt
+            .previous_failure_at
+            .map_or(-1, |at| at.timestamp_millis());
+        self.run(async |mut conn| {
+            self.give_back
+                .key(&key)
+                .arg(attempt.taken_at.timestamp_millis())
+                .arg(previous)
+                .arg(millis(ttl))
+                .invoke_async::<i64>(&mut conn)
+                .await
         })
+        .await
+        .map(drop)
     }
 
     async fn failures(
@@ -211,7 +308,7 @@ impl RateLimiter for RedisLimiter {
         }
         Ok(FailureCount {
             count: count.unwrap_or(0),
-            last_failure_at: last.and_then(|ms| Utc.timestamp_millis_opt(ms).single()),
+            last_failure_at: last.and_then(instant),
         })
     }
 

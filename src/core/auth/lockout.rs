@@ -9,18 +9,35 @@
 //! `TooManyAttempts` until `last failure + backoff` has passed, where the
 //! backoff is 30 s at the threshold and doubles with each further failure,
 //! capped at 15 min: with the default of 5, the 5th failure locks for 30 s,
-//! the 6th for 60 s, the 7th for 120 s ... the 10th and later for 900 s.
+//! the 6th for 60 s, the 7th for 120 s ... the 10th and later for 900 s
+//! (`LockPolicy`, the one formula, in the port).
 //!
-//! The check runs before the password is verified, so the right password
-//! still waits the backoff out; refused attempts are not counted (they
-//! neither extend the lock nor cost bcrypt work). A successful sign-in
-//! forgets the account's failures but not the IP's. A count is forgotten
-//! an hour after its last failure.
+//! Counting is atomic: a sign-in takes its place in the account's count and
+//! in the IP's (`RateLimiter::take_attempt`, one atomic step per key, in
+//! memory and in Redis alike) before the user is looked up and the password
+//! verified, so of N concurrent wrong passwords for one account at most the
+//! threshold reach the password check; the others are refused. A locked
+//! key refuses the attempt whatever the password (the right one still waits
+//! the backoff out), with the longest wait of the keys, and nothing is
+//! counted: refused attempts neither extend the lock nor cost bcrypt work.
+//! A wrong password keeps its places (they are its failure); the right one
+//! forgets the account's count (success forgets the account's count, not
+//! the IP's) and gives its place in the IP's count back; an error of a port
+//! after the places were taken gives both back. A given-back place leaves
+//! the count and its last failure as they were without it (no longer lock,
+//! no longer memory). While an attempt is under way its place counts, so a
+//! concurrent attempt may be refused on its account (or IP) even if the
+//! attempt under way turns out right. An unknown email is counted and
+//! locked exactly like a real one. A count is forgotten an hour after its
+//! last failure.
+//!
+//! A refresh reads the IP's lock before the store is asked, and takes its
+//! place only once the token proves never issued: see `refresh`.
 
 use std::{net::IpAddr, time::Duration};
 
 use chrono::{DateTime, Utc};
-use nextarget_ports::{Email, FailureCount, RateLimitError};
+use nextarget_ports::{Attempt, AttemptDecision, Email, LockPolicy, RateLimitError};
 use sha2::{Digest, Sha256};
 
 use super::{AuthError, AuthService};
@@ -28,33 +45,12 @@ use super::{AuthError, AuthService};
 pub const BACKOFF_BASE_SECS: u64 = 30;
 pub const BACKOFF_CAP_SECS: u64 = 15 * 60;
 pub const FAILURE_MEMORY_SECS: u64 = 60 * 60;
+const FAILURE_MEMORY: Duration = Duration::from_secs(FAILURE_MEMORY_SECS);
 
-/// The lock, in seconds from the last failure, that `count` consecutive
-/// failures earn with a threshold of `max` (0 below it).
-pub fn backoff_secs(count: u32, max: u32) -> u64 {
-    if count < max.max(1) {
-        return 0;
-    }
-    let doublings = (count - max.max(1)).min(16);
-    (BACKOFF_BASE_SECS << doublings).min(BACKOFF_CAP_SECS)
-}
-
-/// Whole seconds still to wait (rounded up), 0 when not locked.
-fn remaining_secs(failures: FailureCount, max: u32, now: DateTime<Utc>) -> u64 {
-    let backoff = backoff_secs(failures.count, max);
-    if backoff == 0 {
-        return 0;
-    }
-    let Some(last) = failures.last_failure_at else {
-        return backoff;
-    };
-    let until = last + chrono::Duration::seconds(i64::try_from(backoff).unwrap_or(i64::MAX));
-    let left_ms = (until - now).num_milliseconds();
-    if left_ms <= 0 {
-        0
-    } else {
-        u64::try_from(left_ms).map_or(backoff, |ms| ms.div_ceil(1000).max(1))
-    }
+/// The place one attempt took in one key's count.
+pub(super) struct Place {
+    pub key: String,
+    attempt: Attempt,
 }
 
 /// The limiter key of an account: a hash of the normalised email (no
@@ -89,12 +85,71 @@ impl AuthService {
         }
     }
 
-    /// `TooManyAttempts` (with the longest wait) when any key is locked.
-    pub(super) async fn ensure_not_locked(
+    fn lock_policy(&self, key: &str) -> LockPolicy {
+        LockPolicy {
+            max: self.threshold(key),
+            base_secs: BACKOFF_BASE_SECS,
+            cap_secs: BACKOFF_CAP_SECS,
+        }
+    }
+
+    /// Takes an attempt's place in the count of each of `keys`, in order,
+    /// each in one atomic step (`RateLimiter::take_attempt`).
+    ///
+    /// # Errors
+    /// `TooManyAttempts` when a key is locked, with the longest wait of the
+    /// keys; `Unavailable` when the limiter is. Either way nothing stays
+    /// counted: the places taken before are given back, and the keys after
+    /// a locked one are only read.
+    pub(super) async fn take_places(
         &self,
         keys: &[String],
         now: DateTime<Utc>,
-    ) -> Result<(), AuthError> {
+    ) -> Result<Vec<Place>, AuthError> {
+        let mut places = Vec::with_capacity(keys.len());
+        for (i, key) in keys.iter().enumerate() {
+            let decision = self
+                .ports
+                .limiter
+                .take_attempt(key, self.lock_policy(key), FAILURE_MEMORY, now)
+                .await;
+            match decision {
+                Ok(AttemptDecision::Taken(attempt)) => places.push(Place {
+                    key: key.clone(),
+                    attempt,
+                }),
+                Ok(AttemptDecision::Locked { retry_after_secs }) => {
+                    self.give_back(places).await;
+                    let rest = self.longest_wait(&keys[i + 1..], now).await?;
+                    return Err(too_many_attempts(retry_after_secs.max(rest)));
+                }
+                Err(err) => {
+                    self.give_back(places).await;
+                    return Err(unavailable(err));
+                }
+            }
+        }
+        Ok(places)
+    }
+
+    /// Gives back `places` (their attempts were no failures); a failure
+    /// here is logged, not fatal.
+    pub(super) async fn give_back(&self, places: Vec<Place>) {
+        for place in places {
+            let given = self
+                .ports
+                .limiter
+                .give_back(&place.key, place.attempt, FAILURE_MEMORY)
+                .await;
+            if let Err(err) = given {
+                tracing::warn!(error = %err, "could not give back a counted attempt");
+            }
+        }
+    }
+
+    /// The longest wait, in whole seconds, of `keys` as they stand (0 when
+    /// none is locked); a read, counting nothing.
+    async fn longest_wait(&self, keys: &[String], now: DateTime<Utc>) -> Result<u64, AuthError> {
         let mut wait = 0;
         for key in keys {
             let failures = self
@@ -103,34 +158,22 @@ impl AuthService {
                 .failures(key, now)
                 .await
                 .map_err(unavailable)?;
-            wait = wait.max(remaining_secs(failures, self.threshold(key), now));
+            wait = wait.max(self.lock_policy(key).retry_after_secs(failures, now));
         }
-        if wait > 0 {
-            tracing::info!(
-                retry_after_secs = wait,
-                "attempt refused: too many failures"
-            );
-            return Err(AuthError::TooManyAttempts {
-                retry_after_secs: wait,
-            });
-        }
-        Ok(())
+        Ok(wait)
     }
 
-    pub(super) async fn record_failures(
+    /// `TooManyAttempts` (with the longest wait) when any key is locked;
+    /// a read, counting nothing.
+    pub(super) async fn ensure_not_locked(
         &self,
         keys: &[String],
         now: DateTime<Utc>,
     ) -> Result<(), AuthError> {
-        let memory = Duration::from_secs(FAILURE_MEMORY_SECS);
-        for key in keys {
-            self.ports
-                .limiter
-                .record_failure(key, memory, now)
-                .await
-                .map_err(unavailable)?;
+        match self.longest_wait(keys, now).await? {
+            0 => Ok(()),
+            wait => Err(too_many_attempts(wait)),
         }
-        Ok(())
     }
 
     /// Forgets `key`'s failures; a failure here is logged, not fatal.
@@ -141,32 +184,14 @@ impl AuthService {
     }
 }
 
+fn too_many_attempts(retry_after_secs: u64) -> AuthError {
+    tracing::info!(retry_after_secs, "attempt refused: too many failures");
+    AuthError::TooManyAttempts { retry_after_secs }
+}
+
 #[cfg(test)]
 mod tests {
-    use chrono::TimeZone;
-
     use super::*;
-
-    #[test]
-    fn the_backoff_starts_at_the_threshold_doubles_and_is_capped() {
-        let secs: Vec<u64> = (3..=12).map(|n| backoff_secs(n, 5)).collect();
-        assert_eq!(secs, [0, 0, 30, 60, 120, 240, 480, 900, 900, 900]);
-        assert_eq!(backoff_secs(u32::MAX, 5), 900);
-    }
-
-    #[test]
-    fn the_wait_counts_from_the_last_failure_rounded_up() {
-        let last = Utc.timestamp_opt(1_800_000_000, 0).single().expect("time");
-        let failures = FailureCount {
-            count: 5,
-            last_failure_at: Some(last),
-        };
-        let at = |ms| last + chrono::Duration::milliseconds(ms);
-        assert_eq!(remaining_secs(failures, 5, at(0)), 30);
-        assert_eq!(remaining_secs(failures, 5, at(29_001)), 1);
-        assert_eq!(remaining_secs(failures, 5, at(30_000)), 0);
-        assert_eq!(remaining_secs(FailureCount::default(), 5, at(0)), 0);
-    }
 
     #[test]
     fn account_keys_follow_the_normalised_email_and_hide_it() {

@@ -29,7 +29,7 @@ pub use input_limits::{
     MAX_EMAIL_CHARS, MAX_ID_TOKEN_CHARS, MAX_NONCE_CHARS, MAX_PASSWORD_CHARS,
     MAX_REFRESH_TOKEN_CHARS,
 };
-pub use lockout::{backoff_secs, BACKOFF_BASE_SECS, BACKOFF_CAP_SECS, FAILURE_MEMORY_SECS};
+pub use lockout::{BACKOFF_BASE_SECS, BACKOFF_CAP_SECS, FAILURE_MEMORY_SECS};
 pub use logout::LogoutScope;
 pub use password_policy::{check_password, MAX_PASSWORD_BYTES, MIN_PASSWORD_BYTES};
 pub use session::{Caller, Session};

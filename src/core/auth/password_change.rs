@@ -18,7 +18,8 @@ impl AuthService {
     /// ends every other session of the user (this one stays).
     ///
     /// A wrong current password counts as a failed sign-in of the account
-    /// and of `client_ip`, under the same locks (see `lockout`).
+    /// and of `client_ip`, under the same locks and taken the same way:
+    /// atomically, before the password is verified (see `lockout`).
     ///
     /// # Errors
     /// `Validation` for a value past its bound or a new password the
@@ -58,24 +59,33 @@ impl AuthService {
         let account = account_key(user.email.as_str());
         let mut keys = vec![account.clone()];
         keys.extend(ip_key("login", client_ip));
-        self.ensure_not_locked(&keys, now).await?;
+        let places = self.take_places(&keys, now).await?;
         let fits_bcrypt = current.expose_secret().len() <= MAX_PASSWORD_BYTES;
-        let matches = self
+        let verified = self
             .ports
             .hasher
             .verify(current, Some(stored).filter(|_| fits_bcrypt))
-            .await?;
+            .await;
+        let matches = match verified {
+            Ok(matches) => matches,
+            Err(err) => {
+                self.give_back(places).await;
+                return Err(err.into());
+            }
+        };
         let subject = Subject {
             user_id: Some(user.id),
             session_id: Some(caller.session_id),
             client_ip,
         };
         if !matches {
-            self.record_failures(&keys, now).await?;
+            // The places stay taken: they are this failure's count.
             self.audit(AuthEvent::SignInFailed, subject);
             return Err(AuthError::InvalidCredentials);
         }
         self.forget_failures(&account).await;
+        let ip_places = places.into_iter().filter(|p| p.key != account).collect();
+        self.give_back(ip_places).await;
         let hash = self.ports.hasher.hash(new).await?;
         if !self
             .ports
@@ -117,8 +127,11 @@ mod tests {
     #[tokio::test]
     async fn the_right_password_is_replaced_and_other_sessions_end() {
         let mut fx = AuthFixture::new();
-        fx.no_failures_recorded();
-        fx.limiter.expect_clear_failures().returning(|_| Ok(()));
+        fx.attempts_taken(1);
+        fx.limiter
+            .expect_clear_failures()
+            .times(1)
+            .returning(|_| Ok(()));
         let me = caller();
         let (user, session) = (me.user.id, me.session_id);
         fx.hasher
@@ -151,8 +164,9 @@ mod tests {
     #[tokio::test]
     async fn a_wrong_current_password_counts_and_changes_nothing() {
         let mut fx = AuthFixture::new();
-        fx.no_failures_recorded();
-        fx.failures_recorded(1);
+        fx.attempts_taken(1);
+        fx.limiter.expect_give_back().never();
+        fx.limiter.expect_clear_failures().never();
         fx.hasher.expect_verify().returning(|_, _| Ok(false));
         fx.hasher.expect_hash().never();
         fx.users.expect_set_password_hash().never();
@@ -164,6 +178,34 @@ mod tests {
             .err();
         assert!(
             matches!(err, Some(AuthError::InvalidCredentials)),
+            "{err:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_locked_account_is_refused_before_the_password_is_checked() {
+        let mut fx = AuthFixture::new();
+        fx.limiter
+            .expect_take_attempt()
+            .times(1)
+            .returning(|_, _, _, _| {
+                Ok(nextarget_ports::AttemptDecision::Locked {
+                    retry_after_secs: 42,
+                })
+            });
+        fx.hasher.expect_verify().never();
+        let err = fx
+            .service()
+            .change_password(&caller(), &secret("the current one"), &secret(NEW), None)
+            .await
+            .err();
+        assert!(
+            matches!(
+                err,
+                Some(AuthError::TooManyAttempts {
+                    retry_after_secs: 42
+                })
+            ),
             "{err:?}"
         );
     }

@@ -16,8 +16,23 @@ use super::{
 
 impl AuthService {
     /// Exchanges `token` for a new access token and the next refresh token
-    /// of its family. Failures count against the client's IP like failed
-    /// sign-ins (see `lockout`).
+    /// of its family. A token this server never issued counts against
+    /// `client_ip` like a failed sign-in (see `lockout`); an expired,
+    /// revoked or reused one (really issued: a stale app) does not.
+    ///
+    /// The IP's lock is read before the store is asked, so a locked IP is
+    /// refused whatever its token. The IP's place is taken (atomically, as
+    /// a sign-in takes it) only once the token proves never issued, and a
+    /// lock reached by then refuses it too, uncounted: of N concurrent
+    /// never-issued tokens at most the threshold answer
+    /// `InvalidRefreshToken`, the others `TooManyAttempts`. Why not take the
+    /// place before the lookup, as a sign-in does before bcrypt: nearly all
+    /// refreshes are good, and each would hold a place while under way, so
+    /// near the threshold the good refreshes of the many users behind one
+    /// NAT would refuse one another, for two more limiter round trips each.
+    /// The cost of reading instead: a good token presented while the lock
+    /// is being reached may still pass, and a good token cannot be guessed
+    /// (256 random bits).
     ///
     /// # Errors
     /// `Validation` for a token past its bound; `TooManyAttempts` while the
@@ -63,7 +78,8 @@ impl AuthService {
                     .context("Failed to look up a refused refresh token")?
                     .is_some();
                 if !issued {
-                    self.record_failures(&keys, now).await?;
+                    // The places stay taken: they are this failure's count.
+                    self.take_places(&keys, now).await?;
                 }
                 return Err(AuthError::InvalidRefreshToken);
             }
@@ -106,10 +122,10 @@ impl AuthService {
 
 #[cfg(test)]
 mod tests {
-    use nextarget_ports::{FailureCount, Rotation};
+    use nextarget_ports::{AttemptDecision, FailureCount, Rotation};
 
     use super::*;
-    use crate::test_support::{local_user, secret, AuthFixture};
+    use crate::test_support::{first_attempt, local_user, secret, wait_of, AuthFixture};
 
     fn rotation(user_id: Uuid, kind: RotationKind) -> Rotation {
         Rotation {
@@ -164,15 +180,12 @@ mod tests {
             let mut fx = AuthFixture::new();
             fx.no_failures_recorded();
             fx.limiter
-                .expect_record_failure()
-                .withf(|key, _, _| key == "auth-fail:refresh:ip:10.0.0.7")
+                .expect_take_attempt()
+                .withf(|key, policy, _, _| {
+                    key == "auth-fail:refresh:ip:10.0.0.7" && policy.max == 50
+                })
                 .times(usize::from(counted))
-                .returning(|_, _, now| {
-                    Ok(FailureCount {
-                        count: 1,
-                        last_failure_at: Some(now),
-                    })
-                });
+                .returning(|_, _, _, now| Ok(AttemptDecision::Taken(first_attempt(now))));
             let mut outcome = Some(outcome);
             fx.refresh_tokens
                 .expect_rotate()
@@ -215,22 +228,39 @@ mod tests {
             })
         });
         fx.refresh_tokens.expect_rotate().never();
-        let err = fx
+        let answer = fx
             .service()
             .refresh(
                 &secret("tok"),
                 &ClientInfo::new(Some([10, 0, 0, 7].into()), None),
             )
-            .await
-            .err();
-        assert!(
-            matches!(
-                err,
-                Some(AuthError::TooManyAttempts {
-                    retry_after_secs: 30
+            .await;
+        assert_eq!(wait_of(answer), 30);
+    }
+
+    #[tokio::test]
+    async fn a_never_issued_token_meeting_a_lock_reached_meanwhile_is_refused_uncounted() {
+        let mut fx = AuthFixture::new();
+        fx.no_failures_recorded();
+        fx.refresh_tokens
+            .expect_rotate()
+            .returning(|_, _, _, _| Err(RotateError::Invalid));
+        fx.refresh_tokens.expect_find().returning(|_| Ok(None));
+        fx.limiter
+            .expect_take_attempt()
+            .times(1)
+            .returning(|_, _, _, _| {
+                Ok(AttemptDecision::Locked {
+                    retry_after_secs: 30,
                 })
-            ),
-            "{err:?}"
-        );
+            });
+        let answer = fx
+            .service()
+            .refresh(
+                &secret("tok"),
+                &ClientInfo::new(Some([10, 0, 0, 7].into()), None),
+            )
+            .await;
+        assert_eq!(wait_of(answer), 30);
     }
 }
