@@ -176,6 +176,8 @@ async fn a_google_account_has_no_password_to_change_and_its_session_is_listed() 
         )
         .await;
     problem(resp, 409, "no_password").await;
+    // Our own access token is no Google id_token.
+    problem(register_google(&app, access).await, 401, "invalid_id_token").await;
     let resp = app.get_with_token("/auth/sessions", access).await;
     assert_eq!(resp.status(), 200);
     let list: Value = resp.json().await.expect("body");
