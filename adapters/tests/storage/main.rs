@@ -9,4 +9,5 @@ mod interactions;
 mod oauth_states;
 mod refresh_tokens;
 mod sessions;
+mod upgrade;
 mod users;
