@@ -19,19 +19,19 @@ use nextarget_adapters::{
     },
     storage,
 };
-use nextarget_ports::{Clock, LlmClient, RateLimiter};
+use nextarget_ports::{Clock, LlmClient, Mailer, RateLimiter};
 use secrecy::ExposeSecret;
 
 use nextarget_core::{
     ai::{AiPolicy, AiPorts, AiService},
-    auth::{AuthPolicy, AuthPorts, AuthService},
+    auth::{AuthPolicy, AuthPorts, AuthService, ResetWorker},
     coach::CoachService,
     health::Readiness,
     oauth::{OAuthPorts, OAuthService},
 };
 
 use crate::{
-    config::{LimiterBackend, LlmProvider, Settings},
+    config::{LimiterBackend, LlmProvider, MailTransport, Settings},
     http::{self, HttpOptions, HttpServer, HttpServices},
 };
 
@@ -42,6 +42,8 @@ pub struct Overrides {
     /// Replaces the system clock, e.g. with
     /// `nextarget_adapters::clock::ManualClock` to move time in tests.
     pub clock: Option<Arc<dyn Clock>>,
+    /// Replaces the mailer `mail.*` names, e.g. with one that records.
+    pub mailer: Option<Arc<dyn Mailer>>,
 }
 
 pub struct Application {
@@ -82,6 +84,10 @@ impl Application {
         )
         .await?;
         let (limiter, shared_limiter) = rate_limiter(&settings)?;
+        let mailer = match overrides.mailer {
+            Some(mailer) => mailer,
+            None => mailer(&settings)?,
+        };
         let auth = Arc::new(AuthService::new(
             AuthPorts {
                 users: storage.users.clone(),
@@ -99,14 +105,20 @@ impl Application {
                 clock: clock.clone(),
                 limiter: limiter.clone(),
                 metrics: Arc::new(crate::observability::PrometheusMetrics),
+                reset_tokens: storage.reset_tokens.clone(),
+                mailer,
             },
             AuthPolicy {
                 refresh_token_ttl_secs: settings.auth.refresh_token_ttl_secs,
                 max_failed_logins: settings.auth.max_failed_logins,
                 max_failed_logins_per_ip: settings.auth.max_failed_logins_per_ip,
                 refresh_reuse_grace_secs: settings.auth.refresh_reuse_grace_secs,
+                password_reset_ttl_secs: settings.auth.password_reset_ttl_secs,
+                reset_url: settings.mail.reset_url.clone(),
             },
         ));
+        // Reset links go out from here, off the request path.
+        tokio::spawn(ResetWorker::new(auth.clone()).run());
         let history = Arc::new(storage::BufferedHistory::new(storage.interactions.clone()));
         let ai = Arc::new(AiService::new(
             AiPorts {
@@ -238,6 +250,27 @@ fn llm_client(settings: &Settings) -> anyhow::Result<Arc<dyn LlmClient>> {
 }
 
 type SharedLimiter = Option<Arc<dyn RateLimiter>>;
+
+/// The mailer `mail.transport` names: the file outbox, or SMTP (a mailer
+/// that fails every send, logged, when `mail.smtp_url` is unset).
+fn mailer(settings: &Settings) -> anyhow::Result<Arc<dyn Mailer>> {
+    use nextarget_adapters::mail::{sender, FileOutbox, SmtpMailer, UnconfiguredMailer};
+    let mail = &settings.mail;
+    let from = sender(&mail.from)?;
+    Ok(match (mail.transport, &mail.smtp_url) {
+        (MailTransport::File, _) => Arc::new(FileOutbox::new(&mail.outbox_dir, from)?),
+        (MailTransport::Smtp, Some(url)) => {
+            Arc::new(SmtpMailer::new(url, from, Duration::from_secs(10))?)
+        }
+        (MailTransport::Smtp, None) => {
+            tracing::warn!(
+                "mail.smtp_url is unset: password reset links cannot be sent \
+                 (set it, or mail.transport = \"file\")"
+            );
+            Arc::new(UnconfiguredMailer)
+        }
+    })
+}
 
 /// The limiter `rate_limit.backend` names, and the same limiter again when
 /// it is shared (Redis), for readiness checks.

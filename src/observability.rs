@@ -30,10 +30,11 @@ pub const LLM_TOKENS: &str = "llm_tokens_total";
 pub const PROXY_OVERHEAD: &str = "ai_proxy_overhead_seconds";
 /// `rate_limit_rejections_total{scope}`.
 pub const RATE_LIMIT_REJECTIONS: &str = "rate_limit_rejections_total";
-/// `auth_events_total{event}`: the audit trail's events (`sign_up`,
-/// `sign_in`, `sign_in_failed`, `locked_out`, `refreshed`,
-/// `refresh_reused`, `logged_out`, `account_deleted`).
+/// `auth_events_total{event}`: the audit trail's events (see
+/// `nextarget_ports::AuthEvent::as_str`).
 pub const AUTH_EVENTS: &str = "auth_events_total";
+/// `mail_total{outcome}`: `sent`, `retried`, `failed`, `dropped`.
+pub const MAIL: &str = "mail_total";
 /// `login_failures_total{reason}`.
 pub const LOGIN_FAILURES: &str = "login_failures_total";
 /// `db_pool_connections{state}`: `in_use` and `idle`, sampled at scrape time.
@@ -119,6 +120,10 @@ impl Metrics for PrometheusMetrics {
             metrics::counter!(LOGIN_FAILURES, "reason" => "invalid_credentials").increment(1);
         }
     }
+
+    fn mail(&self, outcome: &str) {
+        metrics::counter!(MAIL, "outcome" => outcome.to_owned()).increment(1);
+    }
 }
 
 fn describe() {
@@ -143,6 +148,7 @@ fn describe() {
     describe_counter!(RATE_LIMIT_REJECTIONS, "Requests refused by a rate limit");
     describe_counter!(LOGIN_FAILURES, "Failed password logins");
     describe_counter!(AUTH_EVENTS, "Auth events of the audit trail, by event");
+    describe_counter!(MAIL, "Outgoing mail (password reset links) by outcome");
     describe_gauge!(DB_POOL_CONNECTIONS, "Database pool connections by state");
     describe_gauge!(DB_POOL_MAX, "Database pool size limit");
 }

@@ -6,4 +6,5 @@ pub mod clock;
 pub mod identity;
 pub mod limits;
 pub mod llm;
+pub mod mail;
 pub mod storage;

@@ -9,12 +9,14 @@ pub mod email;
 pub mod error;
 pub mod interactions;
 pub mod llm;
+pub mod mailer;
 pub mod metrics;
 pub mod oauth;
 pub mod oauth_states;
 pub mod password;
 pub mod rate_limiter;
 pub mod refresh_tokens;
+pub mod reset_tokens;
 pub mod sessions;
 pub mod tokens;
 pub mod user;
@@ -28,6 +30,7 @@ pub use llm::{
     ChatMessage, ChatRole, Completion, CompletionRequest, CompletionStream, LlmClient, LlmError,
     StreamEvent, Usage,
 };
+pub use mailer::{Mail, MailError, Mailer};
 pub use metrics::{AuthEvent, Metrics, NoMetrics};
 pub use oauth::{OAuthError, OAuthProvider, VerifiedIdentity};
 pub use oauth_states::{OAuthStateRecord, OAuthStateStore};
@@ -40,6 +43,7 @@ pub use refresh_tokens::{
     NewRefreshToken, NextRefreshToken, RefreshTokenRecord, RefreshTokenStore, RotateError,
     Rotation, RotationKind, RotationStep,
 };
+pub use reset_tokens::{NewResetToken, PasswordResetStore};
 pub use sessions::{ClientInfo, SessionRecord, MAX_USER_AGENT_CHARS};
 pub use tokens::{AccessClaims, AccessTokenCodec, IssuedAccessToken, TokenError};
 pub use user::{NewUser, Provider, User, UserId};
@@ -51,12 +55,14 @@ pub mod mocks {
     pub use crate::clock::MockClock;
     pub use crate::interactions::MockInteractionRepository;
     pub use crate::llm::MockLlmClient;
+    pub use crate::mailer::MockMailer;
     pub use crate::metrics::MockMetrics;
     pub use crate::oauth::MockOAuthProvider;
     pub use crate::oauth_states::MockOAuthStateStore;
     pub use crate::password::MockPasswordHasher;
     pub use crate::rate_limiter::MockRateLimiter;
     pub use crate::refresh_tokens::MockRefreshTokenStore;
+    pub use crate::reset_tokens::MockPasswordResetStore;
     pub use crate::tokens::MockAccessTokenCodec;
     pub use crate::users::MockUserRepository;
 }

@@ -20,6 +20,10 @@ pub trait Metrics: Send + Sync {
 
     /// One auth event of the audit trail.
     fn auth_event(&self, event: AuthEvent);
+
+    /// One message's fate: `sent`, `retried`, `failed` (given up) or
+    /// `dropped` (the queue was full).
+    fn mail(&self, outcome: &str);
 }
 
 /// What the audit trail records.
@@ -36,6 +40,10 @@ pub enum AuthEvent {
     /// /auth/sessions/{id}`, logout with scope `others` or `global`.
     SessionEnded,
     PasswordChanged,
+    /// A reset link was asked for (whether or not the account exists).
+    PasswordResetRequested,
+    /// A password was set through a reset link.
+    PasswordReset,
     AccountDeleted,
 }
 
@@ -52,6 +60,8 @@ impl AuthEvent {
             Self::LoggedOut => "logged_out",
             Self::SessionEnded => "session_ended",
             Self::PasswordChanged => "password_changed",
+            Self::PasswordResetRequested => "password_reset_requested",
+            Self::PasswordReset => "password_reset",
             Self::AccountDeleted => "account_deleted",
         }
     }
@@ -67,4 +77,6 @@ impl Metrics for NoMetrics {
     fn rate_limited(&self, _scope: &str) {}
 
     fn auth_event(&self, _event: AuthEvent) {}
+
+    fn mail(&self, _outcome: &str) {}
 }

@@ -8,9 +8,9 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use super::{
-    raw::{RawFacebook, RawGoogle, RawLimiterBackend, RawSettings},
+    raw::{RawFacebook, RawGoogle, RawLimiterBackend, RawMail, RawSettings},
     AuthSettings, DatabaseSettings, FacebookSettings, GoogleSettings, LimiterBackend, LlmSettings,
-    OAuthSettings, RateLimitSettings, ServerSettings, Settings,
+    MailSettings, MailTransport, OAuthSettings, RateLimitSettings, ServerSettings, Settings,
 };
 
 impl TryFrom<RawSettings> for Settings {
@@ -82,6 +82,7 @@ impl TryFrom<RawSettings> for Settings {
             max_failed_logins: raw.auth.max_failed_logins,
             max_failed_logins_per_ip: raw.auth.max_failed_logins_per_ip,
             refresh_reuse_grace_secs: raw.auth.refresh_reuse_grace_secs,
+            password_reset_ttl_secs: raw.auth.password_reset_ttl_secs,
         });
 
         if raw.llm.timeout_secs == 0 || raw.llm.max_prompt_chars == 0 {
@@ -119,15 +120,21 @@ impl TryFrom<RawSettings> for Settings {
             ai_requests_per_minute: limits.ai_requests_per_minute,
         });
 
+        p.positive(
+            "auth.password_reset_ttl_secs",
+            raw.auth.password_reset_ttl_secs,
+        );
+        let mail = mail(raw.mail, p);
         let google = google(raw.oauth.google, p);
         let facebook = facebook(raw.oauth.facebook, p);
 
-        match (server, auth, llm, rate_limit, google, facebook) {
+        match (server, auth, llm, rate_limit, mail, google, facebook) {
             (
                 Some(server),
                 Some(auth),
                 Some(llm),
                 Some(rate_limit),
+                Some(mail),
                 Some(google),
                 Some(facebook),
             ) if problems.0.is_empty() => Ok(Settings {
@@ -137,6 +144,7 @@ impl TryFrom<RawSettings> for Settings {
                 auth,
                 llm,
                 rate_limit,
+                mail,
                 oauth: OAuthSettings {
                     emulator: raw.oauth.emulator,
                     google,
@@ -269,6 +277,37 @@ fn credentials(
 
 /// `Some(None)`: not configured (see [`credentials`]). `None`: a malformed
 /// value, recorded in `p`.
+/// `mail.*`: a sender that is a mailbox, a reset URL with `{token}`, and
+/// an SMTP URL of a known scheme when one is given.
+fn mail(raw: RawMail, p: &mut Problems) -> Option<MailSettings> {
+    let before = p.0.len();
+    if nextarget_adapters::mail::sender(&raw.from).is_err() {
+        p.push(format!(
+            "mail.from must be a mailbox like `NexTarget <no-reply@example.com>`, not {:?}",
+            raw.from
+        ));
+    }
+    if !raw.reset_url.contains("{token}") {
+        p.push("mail.reset_url must contain {token}, where the reset token goes");
+    }
+    if let Some(url) = &raw.smtp_url {
+        let scheme = Url::parse(url.expose_secret()).map(|u| u.scheme().to_owned());
+        if !matches!(scheme.as_deref(), Ok("smtp" | "smtps")) {
+            p.push("mail.smtp_url must be an smtp:// or smtps:// URL");
+        }
+    }
+    if raw.transport == MailTransport::File && raw.outbox_dir.trim().is_empty() {
+        p.push("mail.outbox_dir must be set when mail.transport = \"file\"");
+    }
+    (p.0.len() == before).then(|| MailSettings {
+        transport: raw.transport,
+        smtp_url: raw.smtp_url,
+        from: raw.from,
+        outbox_dir: raw.outbox_dir.into(),
+        reset_url: raw.reset_url,
+    })
+}
+
 fn google(raw: RawGoogle, p: &mut Problems) -> Option<Option<GoogleSettings>> {
     let credentials = p.ok(credentials(
         "oauth.google",

@@ -4,7 +4,7 @@
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{Environment, LlmProvider, LogSettings};
+use super::{Environment, LlmProvider, LogSettings, MailTransport};
 
 #[derive(Debug, Deserialize)]
 pub(super) struct RawSettings {
@@ -16,6 +16,7 @@ pub(super) struct RawSettings {
     pub auth: RawAuth,
     pub llm: RawLlm,
     pub rate_limit: RawRateLimit,
+    pub mail: RawMail,
     #[serde(default)]
     pub oauth: RawOAuth,
     pub log: LogSettings,
@@ -56,6 +57,16 @@ pub(super) struct RawAuth {
     pub max_failed_logins: u32,
     pub max_failed_logins_per_ip: u32,
     pub refresh_reuse_grace_secs: u64,
+    pub password_reset_ttl_secs: u64,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RawMail {
+    pub transport: MailTransport,
+    pub smtp_url: Option<SecretString>,
+    pub from: String,
+    pub outbox_dir: String,
+    pub reset_url: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -34,6 +34,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub llm: LlmSettings,
     pub rate_limit: RateLimitSettings,
+    pub mail: MailSettings,
     pub oauth: OAuthSettings,
     pub log: LogSettings,
 }
@@ -74,6 +75,30 @@ pub struct AuthSettings {
     pub max_failed_logins: u32,
     pub max_failed_logins_per_ip: u32,
     pub refresh_reuse_grace_secs: u64,
+    /// How long a reset link works.
+    pub password_reset_ttl_secs: u64,
+}
+
+/// How mail leaves (`mail.transport`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransport {
+    /// `mail.smtp_url` (the default outside development).
+    Smtp,
+    /// `.eml` files under `mail.outbox_dir` (the default in development).
+    File,
+}
+
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    pub transport: MailTransport,
+    /// `smtp://user:pass@host:587` (STARTTLS) or `smtps://` (TLS).
+    pub smtp_url: Option<SecretString>,
+    /// The sender, a mailbox (`Name <address>`).
+    pub from: String,
+    pub outbox_dir: std::path::PathBuf,
+    /// The link mailed, with `{token}` where the token goes.
+    pub reset_url: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

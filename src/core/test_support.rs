@@ -6,8 +6,8 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use nextarget_ports::{
     mocks::{
-        MockAccessTokenCodec, MockClock, MockPasswordHasher, MockRateLimiter,
-        MockRefreshTokenStore, MockUserRepository,
+        MockAccessTokenCodec, MockClock, MockMailer, MockPasswordHasher, MockPasswordResetStore,
+        MockRateLimiter, MockRefreshTokenStore, MockUserRepository,
     },
     AccessClaims, Attempt, AttemptDecision, Email, FailureCount, IssuedAccessToken, Metrics,
     NoMetrics, PasswordHash, Provider, RefreshTokenRecord, User, UserId,
@@ -24,6 +24,8 @@ pub(crate) struct AuthFixture {
     pub hasher: MockPasswordHasher,
     pub access_tokens: MockAccessTokenCodec,
     pub limiter: MockRateLimiter,
+    pub reset_tokens: MockPasswordResetStore,
+    pub mailer: MockMailer,
     /// Records nothing unless a test puts a `MockMetrics` here.
     pub metrics: Arc<dyn Metrics>,
 }
@@ -40,6 +42,8 @@ impl AuthFixture {
             hasher: MockPasswordHasher::new(),
             access_tokens: MockAccessTokenCodec::new(),
             limiter: MockRateLimiter::new(),
+            reset_tokens: MockPasswordResetStore::new(),
+            mailer: MockMailer::new(),
             metrics: Arc::new(NoMetrics),
         }
     }
@@ -103,11 +107,13 @@ impl AuthFixture {
             clock: Arc::new(clock),
             limiter: Arc::new(self.limiter),
             metrics: self.metrics,
+            reset_tokens: Arc::new(self.reset_tokens),
+            mailer: Arc::new(self.mailer),
         }
     }
 
     pub fn service(self) -> AuthService {
-        AuthService::new(self.ports(), policy())
+        AuthService::with_mail_retry(self.ports(), policy(), std::time::Duration::ZERO)
     }
 }
 
@@ -117,6 +123,8 @@ pub(crate) fn policy() -> AuthPolicy {
         max_failed_logins: 5,
         max_failed_logins_per_ip: 50,
         refresh_reuse_grace_secs: 5,
+        password_reset_ttl_secs: 1800,
+        reset_url: "nextarget://reset-password?token={token}".into(),
     }
 }
 

@@ -17,6 +17,7 @@ impl From<AuthError> for Problem {
             | AuthError::InvalidRefreshToken
             | AuthError::RefreshTokenReused => StatusCode::UNAUTHORIZED,
             AuthError::NotFound => StatusCode::NOT_FOUND,
+            AuthError::InvalidResetToken => StatusCode::BAD_REQUEST,
             AuthError::NoPassword => StatusCode::CONFLICT,
             AuthError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -84,6 +84,7 @@ pub async fn spawn_instance(
         clock: clock
             .clone()
             .map(|c| Arc::new(c) as Arc<dyn nextarget_ports::Clock>),
+        ..Overrides::default()
     };
     let app = Application::build_with(settings, overrides)
         .await

@@ -10,7 +10,9 @@ mod sqlite;
 use std::{sync::Arc, time::Duration};
 
 use anyhow::{bail, Context};
-use nextarget_ports::{InteractionRepository, OAuthStateStore, RefreshTokenStore, UserRepository};
+use nextarget_ports::{
+    InteractionRepository, OAuthStateStore, PasswordResetStore, RefreshTokenStore, UserRepository,
+};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use self::buffered_history::BufferedHistory;
@@ -23,6 +25,7 @@ pub struct Storage {
     pub refresh_tokens: Arc<dyn RefreshTokenStore>,
     pub interactions: Arc<dyn InteractionRepository>,
     pub oauth_states: Arc<dyn OAuthStateStore>,
+    pub reset_tokens: Arc<dyn PasswordResetStore>,
     /// Closes the pool (graceful shutdown).
     pub closer: Arc<dyn StorageCloser>,
 }
@@ -76,13 +79,19 @@ impl Storage {
     /// Every port on one store, and its pool as the closer.
     fn on<S>(store: Arc<S>, closer: Arc<dyn StorageCloser>) -> Self
     where
-        S: UserRepository + RefreshTokenStore + InteractionRepository + OAuthStateStore + 'static,
+        S: UserRepository
+            + RefreshTokenStore
+            + InteractionRepository
+            + OAuthStateStore
+            + PasswordResetStore
+            + 'static,
     {
         Storage {
             users: store.clone(),
             refresh_tokens: store.clone(),
             interactions: store.clone(),
-            oauth_states: store,
+            oauth_states: store.clone(),
+            reset_tokens: store,
             closer,
         }
     }

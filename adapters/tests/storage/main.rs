@@ -8,6 +8,7 @@ mod db;
 mod interactions;
 mod oauth_states;
 mod refresh_tokens;
+mod reset_tokens;
 mod sessions;
 mod upgrade;
 mod users;

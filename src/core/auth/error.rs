@@ -25,6 +25,9 @@ pub enum AuthError {
          sign in again"
     )]
     RefreshTokenReused,
+    /// Unknown, used or expired password reset token.
+    #[error("the reset link is unknown, used or expired; ask for a new one")]
+    InvalidResetToken,
     /// Not one of the caller's live sessions.
     #[error("no such session")]
     NotFound,
@@ -55,6 +58,7 @@ impl AuthError {
             AuthError::Unauthorized => "unauthorized",
             AuthError::InvalidRefreshToken => "invalid_refresh_token",
             AuthError::RefreshTokenReused => "refresh_token_reused",
+            AuthError::InvalidResetToken => "invalid_reset_token",
             AuthError::NotFound => "not_found",
             AuthError::NoPassword => "no_password",
             AuthError::TooManyAttempts { .. } => "too_many_attempts",

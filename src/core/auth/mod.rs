@@ -13,14 +13,15 @@ mod password_policy;
 mod refresh;
 mod refresh_token;
 mod register;
+mod reset;
 mod session;
 mod sessions;
 
 use std::sync::Arc;
 
 use nextarget_ports::{
-    AccessTokenCodec, Clock, Metrics, PasswordHasher, RateLimiter, RefreshTokenStore,
-    UserRepository,
+    AccessTokenCodec, Clock, Mailer, Metrics, PasswordHasher, PasswordResetStore, RateLimiter,
+    RefreshTokenStore, UserRepository,
 };
 
 pub(crate) use audit::Subject;
@@ -32,6 +33,10 @@ pub use input_limits::{
 pub use lockout::{BACKOFF_BASE_SECS, BACKOFF_CAP_SECS, FAILURE_MEMORY_SECS};
 pub use logout::LogoutScope;
 pub use password_policy::{check_password, MAX_PASSWORD_BYTES, MIN_PASSWORD_BYTES};
+pub use reset::{
+    MailLanguage, ResetJob, ResetQueue, ResetWorker, RESET_REQUESTS_PER_EMAIL_PER_HOUR,
+    RESET_REQUESTS_PER_IP_PER_HOUR,
+};
 pub use session::{Caller, Session};
 pub use sessions::SessionView;
 
@@ -47,6 +52,10 @@ pub struct AuthPorts {
     pub limiter: Arc<dyn RateLimiter>,
     /// The audit trail's counters.
     pub metrics: Arc<dyn Metrics>,
+    /// Forgot-password tokens.
+    pub reset_tokens: Arc<dyn PasswordResetStore>,
+    /// Sends the reset links.
+    pub mailer: Arc<dyn Mailer>,
 }
 
 /// Tunables of the auth use cases, from `auth.*`.
@@ -60,15 +69,36 @@ pub struct AuthPolicy {
     /// How long the immediately previous refresh token may come back once
     /// (0: never).
     pub refresh_reuse_grace_secs: u64,
+    /// How long a reset link works (`auth.password_reset_ttl_secs`).
+    pub password_reset_ttl_secs: u64,
+    /// The link mailed, `{token}` replaced (`mail.reset_url`).
+    pub reset_url: String,
 }
 
 pub struct AuthService {
     ports: AuthPorts,
     policy: AuthPolicy,
+    reset_queue: ResetQueue,
 }
 
 impl AuthService {
+    /// The service; reset requests wait in its queue until a
+    /// [`ResetWorker`] runs on it.
     pub fn new(ports: AuthPorts, policy: AuthPolicy) -> Self {
-        Self { ports, policy }
+        Self::with_mail_retry(ports, policy, std::time::Duration::from_secs(2))
+    }
+
+    /// [`AuthService::new`], retrying a failed mail after `retry_base`
+    /// (then twice that): shorter in tests.
+    pub fn with_mail_retry(
+        ports: AuthPorts,
+        policy: AuthPolicy,
+        retry_base: std::time::Duration,
+    ) -> Self {
+        Self {
+            ports,
+            policy,
+            reset_queue: ResetQueue::new(retry_base),
+        }
     }
 }

@@ -96,6 +96,7 @@ impl From<AuthError> for OAuthFlowError {
             | AuthError::RefreshTokenReused
             | AuthError::NotFound
             | AuthError::NoPassword
+            | AuthError::InvalidResetToken
             | AuthError::TooManyAttempts { .. }) => Self::Unknown(anyhow::anyhow!(
                 "unexpected while opening a session: {other}"
             )),

@@ -10,6 +10,9 @@ mod user;
 pub use ai::{CompletionBody, CompletionRequestBody, HistoryBody, StreamDoneBody};
 pub use auth::{LoginRequest, RefreshRequest, RegisterProvider, RegisterRequest, TokenResponse};
 pub use coach::{AdviceRequestBody, AdviceResponseBody};
-pub use session::{LogoutRequest, PasswordChangeRequest, SessionBody, SessionsBody};
+pub use session::{
+    ForgotPasswordAccepted, ForgotPasswordRequest, LogoutRequest, PasswordChangeRequest,
+    ResetPasswordRequest, SessionBody, SessionsBody,
+};
 pub use text::Text;
 pub use user::UserBody;

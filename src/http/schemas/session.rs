@@ -81,3 +81,25 @@ pub struct PasswordChangeRequest {
     /// 8 to 72 UTF-8 bytes, not too guessable, not built from the email.
     pub new_password: Text,
 }
+
+/// Ask for a password reset link.
+#[derive(Object)]
+pub struct ForgotPasswordRequest {
+    pub email: Text,
+}
+
+/// The answer to a reset request: the same whether or not an account has
+/// the email.
+#[derive(Object)]
+pub struct ForgotPasswordAccepted {
+    pub detail: String,
+}
+
+/// Set a new password with the token of a reset link.
+#[derive(Object)]
+pub struct ResetPasswordRequest {
+    /// The `token` of the link mailed.
+    pub token: Text,
+    /// 8 to 72 UTF-8 bytes, not too guessable, not built from the email.
+    pub new_password: Text,
+}

@@ -7,6 +7,7 @@ mod errors;
 mod interactions;
 mod oauth_states;
 mod refresh_tokens;
+mod reset_tokens;
 mod sessions;
 mod users;
 
@@ -17,6 +18,7 @@ pub(crate) use interactions::{
 };
 pub(crate) use oauth_states::{impl_oauth_state_store, OAuthStateRow, OAUTH_STATE_COLUMNS};
 pub(crate) use refresh_tokens::{impl_refresh_token_store, RefreshRow, REFRESH_COLUMNS};
+pub(crate) use reset_tokens::impl_password_reset_store;
 pub(crate) use sessions::{statements as session_sql, SessionRow, MAX_LISTED_SESSIONS};
 pub(crate) use users::{impl_user_repository, UserRow};
 
@@ -28,6 +30,7 @@ macro_rules! impl_sql_ports {
         $crate::storage::sql::impl_interaction_repository!($store);
         $crate::storage::sql::impl_oauth_state_store!($store);
         $crate::storage::sql::impl_refresh_token_store!($store, $db);
+        $crate::storage::sql::impl_password_reset_store!($store);
     };
 }
 
