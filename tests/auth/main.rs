@@ -6,6 +6,7 @@ mod common;
 
 mod lockout;
 mod login;
+mod password_reset;
 mod register;
 mod session_control;
 mod sessions;

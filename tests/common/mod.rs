@@ -20,6 +20,8 @@
 mod app;
 #[path = "../../adapters/tests/common/db.rs"]
 mod db;
+#[path = "../../adapters/tests/common/eml.rs"]
+pub mod eml;
 mod problem;
 #[path = "../../adapters/tests/common/refusing.rs"]
 pub mod refusing;

@@ -16,6 +16,9 @@ use url::Url;
 pub struct SmtpMailer {
     from: Mailbox,
     transport: AsyncSmtpTransport<Tokio1Executor>,
+    /// The whole send's bound: lettre's own timeout covers only the
+    /// connection, not a server that stops answering after its greeting.
+    timeout: Duration,
 }
 
 /// `url` as lettre reads it: STARTTLS required on `smtp://` unless `tls`
@@ -64,7 +67,11 @@ impl SmtpMailer {
             .map_err(|_| anyhow::anyhow!("mail.smtp_url is not an SMTP URL lettre can use"))?
             .timeout(Some(timeout))
             .build();
-        Ok(Self { from, transport })
+        Ok(Self {
+            from,
+            transport,
+            timeout,
+        })
     }
 }
 
@@ -80,11 +87,13 @@ fn mail_error(err: &smtp::Error) -> MailError {
 impl Mailer for SmtpMailer {
     async fn send(&self, mail: &Mail) -> Result<(), MailError> {
         let message = super::message(&self.from, mail)?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| mail_error(&e))
+        match tokio::time::timeout(self.timeout, self.transport.send(message)).await {
+            Ok(sent) => sent.map(|_| ()).map_err(|e| mail_error(&e)),
+            Err(_) => Err(MailError::Unavailable(format!(
+                "no answer from the SMTP server within {:?}",
+                self.timeout
+            ))),
+        }
     }
 }
 
