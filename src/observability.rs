@@ -25,6 +25,21 @@ pub const LLM_REQUESTS: &str = "llm_requests_total";
 pub const LLM_DURATION: &str = "llm_request_duration_seconds";
 /// `llm_tokens_total{model, kind}`: `kind` is `prompt` or `completion`.
 pub const LLM_TOKENS: &str = "llm_tokens_total";
+/// `llm_attempts_total{model, outcome}`: each model tried inside one call
+/// when `llm.fallbacks` is set (the primary, then each fallback); outcome
+/// `ok` or the failure's code.
+pub const LLM_ATTEMPTS: &str = "llm_attempts_total";
+/// `llm_attempt_duration_seconds{model, outcome}` histogram.
+pub const LLM_ATTEMPT_DURATION: &str = "llm_attempt_duration_seconds";
+/// `ai_tokens_charged_total{source}`: tokens charged to users' daily
+/// budgets; `source` is `reported` (the provider's usage) or `estimated`
+/// (a stream cut short).
+pub const AI_TOKENS_CHARGED: &str = "ai_tokens_charged_total";
+/// `ai_token_budget_refusals_total`: calls refused because the user's
+/// daily token budget was spent (429 `token_budget_exceeded`).
+pub const AI_TOKEN_BUDGET_REFUSALS: &str = "ai_token_budget_refusals_total";
+/// `history_rows_deleted_total`: AI history rows deleted by retention.
+pub const HISTORY_ROWS_DELETED: &str = "history_rows_deleted_total";
 /// `ai_proxy_overhead_seconds{route}`: an AI request's time in the server
 /// minus its time waiting on the provider.
 pub const PROXY_OVERHEAD: &str = "ai_proxy_overhead_seconds";
@@ -110,8 +125,27 @@ impl Metrics for PrometheusMetrics {
         }
     }
 
+    fn llm_attempt(&self, model: &str, outcome: &str, waited: Duration) {
+        let labels = [("model", model.to_owned()), ("outcome", outcome.to_owned())];
+        metrics::counter!(LLM_ATTEMPTS, &labels).increment(1);
+        metrics::histogram!(LLM_ATTEMPT_DURATION, &labels).record(waited.as_secs_f64());
+    }
+
     fn rate_limited(&self, scope: &str) {
         metrics::counter!(RATE_LIMIT_REJECTIONS, "scope" => scope.to_owned()).increment(1);
+    }
+
+    fn tokens_charged(&self, tokens: u64, estimated: bool) {
+        let source = if estimated { "estimated" } else { "reported" };
+        metrics::counter!(AI_TOKENS_CHARGED, "source" => source).increment(tokens);
+    }
+
+    fn token_budget_exceeded(&self) {
+        metrics::counter!(AI_TOKEN_BUDGET_REFUSALS).increment(1);
+    }
+
+    fn history_deleted(&self, rows: u64) {
+        metrics::counter!(HISTORY_ROWS_DELETED).increment(rows);
     }
 
     fn auth_event(&self, event: AuthEvent) {
@@ -145,7 +179,28 @@ fn describe() {
         Unit::Seconds,
         "AI request time in the server minus the time waiting on the provider"
     );
+    describe_counter!(
+        LLM_ATTEMPTS,
+        "Attempts at each model inside LLM calls with fallbacks, by model and outcome"
+    );
+    describe_histogram!(
+        LLM_ATTEMPT_DURATION,
+        Unit::Seconds,
+        "Time of each attempt at a model inside LLM calls with fallbacks"
+    );
     describe_counter!(RATE_LIMIT_REJECTIONS, "Requests refused by a rate limit");
+    describe_counter!(
+        AI_TOKENS_CHARGED,
+        "Tokens charged to users' daily budgets, as reported or estimated"
+    );
+    describe_counter!(
+        AI_TOKEN_BUDGET_REFUSALS,
+        "AI calls refused because the user's daily token budget was spent"
+    );
+    describe_counter!(
+        HISTORY_ROWS_DELETED,
+        "AI history rows deleted by retention (history.retention_days)"
+    );
     describe_counter!(LOGIN_FAILURES, "Failed password logins");
     describe_counter!(AUTH_EVENTS, "Auth events of the audit trail, by event");
     describe_counter!(MAIL, "Outgoing mail (password reset links) by outcome");

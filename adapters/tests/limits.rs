@@ -7,7 +7,8 @@ use chrono::{TimeZone, Utc};
 use futures::future::join_all;
 use nextarget_adapters::limits::{FallbackLimiter, MemoryLimiter, RedisLimiter};
 use nextarget_ports::{
-    Attempt, AttemptDecision, FailureCount, LockPolicy, RateDecision, RateLimit, RateLimiter,
+    Attempt, AttemptDecision, BudgetDecision, DayUsage, FailureCount, LockPolicy, RateDecision,
+    RateLimit, RateLimiter,
 };
 use uuid::Uuid;
 
@@ -72,6 +73,11 @@ on_every_limiter!(
     attempt_counts_of_keys_are_independent,
     attempt_counts_expire_ttl_after_the_last_failure,
     clear_failures_forgets_the_count_and_the_lock,
+    a_budget_reserves_until_its_tokens_reach_the_limit_then_refuses,
+    settling_puts_the_real_usage_in_place_of_the_reservation,
+    concurrent_reservations_stop_at_the_limit,
+    budgets_of_days_and_keys_are_independent,
+    a_limit_of_zero_never_refuses,
 );
 
 async fn a_burst_of_max_passes_then_the_caller_must_wait(kind: Kind) {
@@ -298,6 +304,106 @@ async fn clear_failures_forgets_the_count_and_the_lock(kind: Kind) {
         FailureCount::default()
     );
     assert_eq!(taken(l.as_ref(), "acct", 0).await.count, 1);
+}
+
+fn day(offset: u64) -> chrono::NaiveDate {
+    at(0).date_naive() + chrono::Days::new(offset)
+}
+
+fn usage(tokens: u64, requests: u64) -> DayUsage {
+    DayUsage { tokens, requests }
+}
+
+async fn reserve(l: &dyn RateLimiter, key: &str, tokens: u64, limit: u64) -> BudgetDecision {
+    l.reserve_tokens(key, day(0), tokens, limit, at(0))
+        .await
+        .expect("reserve_tokens")
+}
+
+async fn settle(l: &dyn RateLimiter, key: &str, reserved: u64, used: u64) -> DayUsage {
+    l.settle_tokens(key, day(0), reserved, used, at(0))
+        .await
+        .expect("settle_tokens")
+}
+
+async fn a_budget_reserves_until_its_tokens_reach_the_limit_then_refuses(kind: Kind) {
+    let Some(l) = limiter(kind) else { return };
+    let l = l.as_ref();
+    assert_eq!(
+        reserve(l, "u", 60, 100).await,
+        BudgetDecision::Reserved(usage(60, 0))
+    );
+    // Below the limit, a call starts whatever it may cost.
+    assert_eq!(
+        reserve(l, "u", 60, 100).await,
+        BudgetDecision::Reserved(usage(120, 0))
+    );
+    assert_eq!(
+        reserve(l, "u", 1, 100).await,
+        BudgetDecision::Exhausted(usage(120, 0))
+    );
+    // A refusal counts nothing.
+    assert_eq!(l.day_usage("u", day(0)).await, Ok(usage(120, 0)));
+}
+
+async fn settling_puts_the_real_usage_in_place_of_the_reservation(kind: Kind) {
+    let Some(l) = limiter(kind) else { return };
+    let l = l.as_ref();
+    assert_eq!(l.day_usage("u", day(0)).await, Ok(usage(0, 0)));
+    reserve(l, "u", 50, 100).await;
+    assert_eq!(settle(l, "u", 50, 30).await, usage(30, 1));
+    assert_eq!(settle(l, "u", 0, 20).await, usage(50, 2));
+    // Never below zero.
+    assert_eq!(settle(l, "u", 500, 0).await, usage(0, 3));
+    assert_eq!(l.day_usage("u", day(0)).await, Ok(usage(0, 3)));
+    // Settled usage counts against the limit.
+    settle(l, "u", 0, 100).await;
+    assert!(matches!(
+        reserve(l, "u", 1, 100).await,
+        BudgetDecision::Exhausted(_)
+    ));
+}
+
+async fn concurrent_reservations_stop_at_the_limit(kind: Kind) {
+    let Some(l) = limiter(kind) else { return };
+    let answers = join_all((0..30).map(|_| reserve(l.as_ref(), "hot", 10, 100))).await;
+    let reserved = answers
+        .iter()
+        .filter(|a| matches!(a, BudgetDecision::Reserved(_)))
+        .count();
+    assert_eq!(reserved, 10, "{answers:?}");
+    assert_eq!(l.day_usage("hot", day(0)).await, Ok(usage(100, 0)));
+}
+
+async fn budgets_of_days_and_keys_are_independent(kind: Kind) {
+    let Some(l) = limiter(kind) else { return };
+    let l = l.as_ref();
+    reserve(l, "a", 100, 100).await;
+    assert!(matches!(
+        reserve(l, "a", 1, 100).await,
+        BudgetDecision::Exhausted(_)
+    ));
+    assert_eq!(
+        reserve(l, "b", 1, 100).await,
+        BudgetDecision::Reserved(usage(1, 0))
+    );
+    // The next UTC day starts from zero; the spent one keeps its count.
+    let next = l
+        .reserve_tokens("a", day(1), 1, 100, at(86_400_000))
+        .await
+        .expect("reserve");
+    assert_eq!(next, BudgetDecision::Reserved(usage(1, 0)));
+    assert_eq!(l.day_usage("a", day(0)).await, Ok(usage(100, 0)));
+}
+
+async fn a_limit_of_zero_never_refuses(kind: Kind) {
+    let Some(l) = limiter(kind) else { return };
+    for n in 1..=3 {
+        assert_eq!(
+            reserve(l.as_ref(), "u", 1_000_000, 0).await,
+            BudgetDecision::Reserved(usage(n * 1_000_000, 0))
+        );
+    }
 }
 
 // `ping` (readiness) is not in the suite above: `MemoryLimiter::ping`

@@ -91,4 +91,18 @@ pub trait InteractionRepository: Send + Sync {
         before: Option<Uuid>,
         limit: u32,
     ) -> Result<Vec<Interaction>, StoreError>;
+
+    /// Deletes at most `batch` of the oldest interactions created before
+    /// `cutoff`, in one short transaction, and returns how many went
+    /// (fewer than `batch`: none older are left). `None` when another
+    /// server instance is deleting a batch right now (PostgreSQL's advisory
+    /// lock): batches of two instances never run at once.
+    ///
+    /// # Errors
+    /// `Unavailable` when the store is down.
+    async fn delete_expired(
+        &self,
+        cutoff: DateTime<Utc>,
+        batch: u32,
+    ) -> Result<Option<u64>, StoreError>;
 }

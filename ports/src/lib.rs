@@ -4,6 +4,7 @@
 //! With the `mocks` feature each trait also exports a mockall mock
 //! (`MockUserRepository`, `MockClock`, ...) for the core's tests and testers.
 
+pub mod budget;
 pub mod clock;
 pub mod email;
 pub mod error;
@@ -22,6 +23,7 @@ pub mod tokens;
 pub mod user;
 pub mod users;
 
+pub use budget::{BudgetDecision, DayUsage};
 pub use clock::Clock;
 pub use email::{Email, EmailError};
 pub use error::{StoreContext, StoreError};

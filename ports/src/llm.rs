@@ -77,6 +77,31 @@ pub enum LlmError {
     Unavailable(String),
 }
 
+impl LlmError {
+    /// The contract's problem `code` this failure answers with (also the
+    /// `outcome` label of its metrics).
+    pub fn code(&self) -> &'static str {
+        match self {
+            LlmError::RateLimited { .. } => "upstream_rate_limited",
+            LlmError::Upstream { .. } => "upstream_error",
+            LlmError::Timeout => "upstream_timeout",
+            LlmError::Unavailable(_) => "llm_unavailable",
+        }
+    }
+
+    /// Whether another model may be tried after this failure (before any
+    /// byte of an answer): a timeout, a provider that cannot be reached,
+    /// or a 5xx. Never a 4xx (the request itself is at fault, or a 429 the
+    /// caller must see) nor an answer that could not be read.
+    pub fn warrants_fallback(&self) -> bool {
+        match self {
+            LlmError::Timeout | LlmError::Unavailable(_) => true,
+            LlmError::Upstream { status, .. } => status.is_some_and(|s| (500..=599).contains(&s)),
+            LlmError::RateLimited { .. } => false,
+        }
+    }
+}
+
 #[cfg_attr(feature = "mocks", mockall::automock)]
 #[async_trait]
 pub trait LlmClient: Send + Sync {
@@ -92,4 +117,40 @@ pub trait LlmClient: Send + Sync {
     /// # Errors
     /// As [`LlmClient::complete`], for failures before the stream starts.
     async fn stream(&self, request: CompletionRequest) -> Result<CompletionStream, LlmError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LlmError;
+
+    fn upstream(status: Option<u16>) -> LlmError {
+        LlmError::Upstream {
+            status,
+            message: "x".into(),
+        }
+    }
+
+    #[test]
+    fn only_timeouts_unreachable_providers_and_5xx_warrant_a_fallback() {
+        for err in [
+            LlmError::Timeout,
+            LlmError::Unavailable("refused".into()),
+            upstream(Some(500)),
+            upstream(Some(503)),
+            upstream(Some(599)),
+        ] {
+            assert!(err.warrants_fallback(), "{err:?}");
+        }
+        for err in [
+            LlmError::RateLimited {
+                retry_after_secs: Some(1),
+            },
+            upstream(Some(400)),
+            upstream(Some(401)),
+            upstream(Some(404)),
+            upstream(None),
+        ] {
+            assert!(!err.warrants_fallback(), "{err:?}");
+        }
+    }
 }

@@ -15,8 +15,24 @@ pub trait Metrics: Send + Sync {
     /// waiting on the provider and, when it answered, the tokens it used.
     fn llm_call(&self, model: &str, outcome: &str, waited: Duration, usage: Option<Usage>);
 
+    /// One attempt at one model inside an LLM call (the fallback decorator
+    /// tries the primary, then each fallback): the model tried, its outcome
+    /// (`ok`, or the failure's contract code) and the time it took.
+    fn llm_attempt(&self, model: &str, outcome: &str, waited: Duration);
+
     /// A request refused by a rate limit; `scope` names the limit (`ai`).
     fn rate_limited(&self, scope: &str);
+
+    /// Tokens charged to a user's daily budget for one call: as the
+    /// provider reported them, or `estimated` from the text when it
+    /// reported none (a cancelled stream).
+    fn tokens_charged(&self, tokens: u64, estimated: bool);
+
+    /// A call refused because its user's daily token budget was spent.
+    fn token_budget_exceeded(&self);
+
+    /// Expired history rows deleted by the retention task (one batch).
+    fn history_deleted(&self, rows: u64);
 
     /// One auth event of the audit trail.
     fn auth_event(&self, event: AuthEvent);
@@ -74,7 +90,15 @@ pub struct NoMetrics;
 impl Metrics for NoMetrics {
     fn llm_call(&self, _model: &str, _outcome: &str, _waited: Duration, _usage: Option<Usage>) {}
 
+    fn llm_attempt(&self, _model: &str, _outcome: &str, _waited: Duration) {}
+
     fn rate_limited(&self, _scope: &str) {}
+
+    fn tokens_charged(&self, _tokens: u64, _estimated: bool) {}
+
+    fn token_budget_exceeded(&self) {}
+
+    fn history_deleted(&self, _rows: u64) {}
 
     fn auth_event(&self, _event: AuthEvent) {}
 

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::budget::{BudgetDecision, DayUsage};
 
 /// At most `max` requests per `per`, smoothed (GCRA): a client may burst up
 /// to `max` at once, then gets one more every `per / max`.
@@ -197,6 +199,46 @@ pub trait RateLimiter: Send + Sync {
     /// # Errors
     /// [`RateLimitError::Unavailable`] when the store cannot be reached.
     async fn clear_failures(&self, key: &str) -> Result<(), RateLimitError>;
+
+    /// Reserves `tokens` of `key`'s budget for the UTC `day`, in one atomic
+    /// step (between instances too): when the day's tokens have already
+    /// reached `limit` nothing is counted and the answer is `Exhausted`;
+    /// otherwise they grow by `tokens` and the answer is `Reserved`. A
+    /// `limit` of 0 never refuses. The day's counters are kept
+    /// [`crate::budget::day_ttl`] from `now`.
+    ///
+    /// # Errors
+    /// [`RateLimitError::Unavailable`] when the store cannot be reached.
+    async fn reserve_tokens(
+        &self,
+        key: &str,
+        day: NaiveDate,
+        tokens: u64,
+        limit: u64,
+        now: DateTime<Utc>,
+    ) -> Result<BudgetDecision, RateLimitError>;
+
+    /// Settles one LLM call on `key`'s `day`, in one atomic step: the day's
+    /// tokens grow by `used` and shrink by the `reserved` taken for the
+    /// call (never below zero), its requests grow by one. Returns the day's
+    /// usage after it.
+    ///
+    /// # Errors
+    /// [`RateLimitError::Unavailable`] when the store cannot be reached.
+    async fn settle_tokens(
+        &self,
+        key: &str,
+        day: NaiveDate,
+        reserved: u64,
+        used: u64,
+        now: DateTime<Utc>,
+    ) -> Result<DayUsage, RateLimitError>;
+
+    /// `key`'s usage on `day` (zero when none, or forgotten).
+    ///
+    /// # Errors
+    /// [`RateLimitError::Unavailable`] when the store cannot be reached.
+    async fn day_usage(&self, key: &str, day: NaiveDate) -> Result<DayUsage, RateLimitError>;
 
     /// `Ok` when the store answers (used by `/ready`).
     ///

@@ -15,10 +15,10 @@ use std::{
 };
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use nextarget_ports::{
-    Attempt, AttemptDecision, FailureCount, LockPolicy, RateDecision, RateLimit, RateLimitError,
-    RateLimiter,
+    Attempt, AttemptDecision, BudgetDecision, DayUsage, FailureCount, LockPolicy, RateDecision,
+    RateLimit, RateLimitError, RateLimiter,
 };
 
 pub struct FallbackLimiter<P, F> {
@@ -126,6 +126,52 @@ impl<P: RateLimiter, F: RateLimiter> RateLimiter for FallbackLimiter<P, F> {
         let result = self.primary.clear_failures(key).await;
         self.note(&result);
         result.or(Ok(()))
+    }
+
+    async fn reserve_tokens(
+        &self,
+        key: &str,
+        day: NaiveDate,
+        tokens: u64,
+        limit: u64,
+        now: DateTime<Utc>,
+    ) -> Result<BudgetDecision, RateLimitError> {
+        let primary = self
+            .primary
+            .reserve_tokens(key, day, tokens, limit, now)
+            .await;
+        self.or_fallback(primary, || {
+            self.fallback.reserve_tokens(key, day, tokens, limit, now)
+        })
+        .await
+    }
+
+    /// Settles where the primary answers, else in the fallback: a call
+    /// reserved in Redis and settled during an outage keeps its whole
+    /// reservation in Redis and settles in memory (never below zero there),
+    /// within the per-instance looseness an outage already brings.
+    async fn settle_tokens(
+        &self,
+        key: &str,
+        day: NaiveDate,
+        reserved: u64,
+        used: u64,
+        now: DateTime<Utc>,
+    ) -> Result<DayUsage, RateLimitError> {
+        let primary = self
+            .primary
+            .settle_tokens(key, day, reserved, used, now)
+            .await;
+        self.or_fallback(primary, || {
+            self.fallback.settle_tokens(key, day, reserved, used, now)
+        })
+        .await
+    }
+
+    async fn day_usage(&self, key: &str, day: NaiveDate) -> Result<DayUsage, RateLimitError> {
+        let primary = self.primary.day_usage(key, day).await;
+        self.or_fallback(primary, || self.fallback.day_usage(key, day))
+            .await
     }
 
     async fn ping(&self) -> Result<(), RateLimitError> {

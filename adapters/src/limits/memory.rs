@@ -4,10 +4,10 @@
 use std::{collections::HashMap, sync::Mutex, time::Duration};
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use nextarget_ports::{
-    Attempt, AttemptDecision, FailureCount, LockPolicy, RateDecision, RateLimit, RateLimitError,
-    RateLimiter,
+    budget::day_ttl, Attempt, AttemptDecision, BudgetDecision, DayUsage, FailureCount, LockPolicy,
+    RateDecision, RateLimit, RateLimitError, RateLimiter,
 };
 
 use super::gcra;
@@ -17,7 +17,30 @@ struct State {
     /// key -> theoretical arrival time (ms)
     rates: HashMap<String, i64>,
     failures: HashMap<String, Failures>,
+    budgets: HashMap<(String, NaiveDate), Budget>,
     ops: u64,
+}
+
+/// A key's usage of one day.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    usage: DayUsage,
+    forget_at_ms: i64,
+}
+
+impl State {
+    /// `key`'s budget of `day`, kept `day_ttl` from `now` on.
+    fn budget(&mut self, key: &str, day: NaiveDate, now: DateTime<Utc>) -> &mut DayUsage {
+        let forget_at_ms = now
+            .timestamp_millis()
+            .saturating_add(millis(day_ttl(day, now)));
+        let entry = self.budgets.entry((key.to_owned(), day)).or_insert(Budget {
+            usage: DayUsage::default(),
+            forget_at_ms,
+        });
+        entry.forget_at_ms = entry.forget_at_ms.max(forget_at_ms);
+        &mut entry.usage
+    }
 }
 
 /// A key's failures.
@@ -46,6 +69,7 @@ impl MemoryLimiter {
         if state.ops.is_multiple_of(1024) {
             state.rates.retain(|_, tat| *tat > now_ms);
             state.failures.retain(|_, f| f.forget_at_ms > now_ms);
+            state.budgets.retain(|_, b| b.forget_at_ms > now_ms);
         }
         f(&mut state)
     }
@@ -154,6 +178,50 @@ impl RateLimiter for MemoryLimiter {
     async fn clear_failures(&self, key: &str) -> Result<(), RateLimitError> {
         self.with_state(0, |state| state.failures.remove(key));
         Ok(())
+    }
+
+    async fn reserve_tokens(
+        &self,
+        key: &str,
+        day: NaiveDate,
+        tokens: u64,
+        limit: u64,
+        now: DateTime<Utc>,
+    ) -> Result<BudgetDecision, RateLimitError> {
+        Ok(self.with_state(now.timestamp_millis(), |state| {
+            let usage = state.budget(key, day, now);
+            if limit > 0 && usage.tokens >= limit {
+                return BudgetDecision::Exhausted(*usage);
+            }
+            usage.tokens = usage.tokens.saturating_add(tokens);
+            BudgetDecision::Reserved(*usage)
+        }))
+    }
+
+    async fn settle_tokens(
+        &self,
+        key: &str,
+        day: NaiveDate,
+        reserved: u64,
+        used: u64,
+        now: DateTime<Utc>,
+    ) -> Result<DayUsage, RateLimitError> {
+        Ok(self.with_state(now.timestamp_millis(), |state| {
+            let usage = state.budget(key, day, now);
+            usage.tokens = usage.tokens.saturating_add(used).saturating_sub(reserved);
+            usage.requests = usage.requests.saturating_add(1);
+            *usage
+        }))
+    }
+
+    async fn day_usage(&self, key: &str, day: NaiveDate) -> Result<DayUsage, RateLimitError> {
+        Ok(self.with_state(i64::MIN, |state| {
+            state
+                .budgets
+                .get(&(key.to_owned(), day))
+                .map(|b| b.usage)
+                .unwrap_or_default()
+        }))
     }
 
     async fn ping(&self) -> Result<(), RateLimitError> {

@@ -16,6 +16,7 @@ use std::{
 };
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use nextarget_ports::{Interaction, InteractionRepository, StoreError, UserId};
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -154,6 +155,14 @@ impl InteractionRepository for BufferedHistory {
         limit: u32,
     ) -> Result<Vec<Interaction>, StoreError> {
         self.inner.list_for_user(user_id, before, limit).await
+    }
+
+    async fn delete_expired(
+        &self,
+        cutoff: DateTime<Utc>,
+        batch: u32,
+    ) -> Result<Option<u64>, StoreError> {
+        self.inner.delete_expired(cutoff, batch).await
     }
 }
 

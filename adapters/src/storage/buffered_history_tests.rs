@@ -49,6 +49,22 @@ impl InteractionRepository for Flaky {
     ) -> Result<Vec<Interaction>, StoreError> {
         Ok(self.rows.lock().expect("rows").clone())
     }
+
+    async fn delete_expired(
+        &self,
+        cutoff: chrono::DateTime<Utc>,
+        batch: u32,
+    ) -> Result<Option<u64>, StoreError> {
+        let mut rows = self.rows.lock().expect("rows");
+        let before = rows.len();
+        let mut left = batch;
+        rows.retain(|r| {
+            let expired = r.created_at < cutoff && left > 0;
+            left -= u32::from(expired);
+            !expired
+        });
+        Ok(Some(u64::try_from(before - rows.len()).expect("small")))
+    }
 }
 
 fn row() -> Interaction {
@@ -136,4 +152,22 @@ fn a_full_queue_drops_its_oldest_row() {
     assert_eq!(queue.rows.len(), CAPACITY);
     assert_ne!(queue.rows.front().map(|r| r.id), Some(first.id));
     assert_eq!(queue.rows.back().map(|r| r.id), Some(last.id));
+}
+
+#[tokio::test]
+async fn retention_goes_through_to_the_store() {
+    let store = Flaky::down_for(0);
+    let history = BufferedHistory::new(store.clone());
+    let old = Interaction {
+        created_at: Utc::now() - chrono::Duration::days(2),
+        ..row()
+    };
+    history.append(&old).await.expect("append");
+    history.append(&row()).await.expect("append");
+    let cutoff = Utc::now() - chrono::Duration::days(1);
+    assert_eq!(
+        history.delete_expired(cutoff, 10).await.expect("delete"),
+        Some(1)
+    );
+    assert_eq!(store.stored().len(), 1);
 }

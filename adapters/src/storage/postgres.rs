@@ -74,6 +74,34 @@ impl PostgresStore {
     }
 }
 
+/// The advisory lock key of history retention ("nxt_rtn" in ASCII): held
+/// by one instance's batch at a time.
+const RETENTION_LOCK_KEY: i64 = 0x006e_7874_5f72_746e;
+
+/// How long one retention batch may run before PostgreSQL cancels it (the
+/// batch is then retried on the next run): a bound on the time its row
+/// locks are held.
+const RETENTION_STATEMENT_TIMEOUT: &str = "SET LOCAL statement_timeout = '5s'";
+
+impl PostgresStore {
+    /// A retention batch's transaction, holding the transaction-scoped
+    /// advisory lock [`RETENTION_LOCK_KEY`] (`None` when another instance
+    /// holds it) under a statement timeout.
+    async fn begin_retention(
+        &self,
+    ) -> Result<Option<sqlx::Transaction<'_, sqlx::Postgres>>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(RETENTION_STATEMENT_TIMEOUT)
+            .execute(&mut *tx)
+            .await?;
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(RETENTION_LOCK_KEY)
+            .fetch_one(&mut *tx)
+            .await?;
+        Ok(locked.then_some(tx))
+    }
+}
+
 /// A stable 64-bit key for a family, for PostgreSQL's advisory locks.
 pub(crate) fn family_lock_key(family_id: Uuid) -> i64 {
     let (high, _) = family_id.as_u64_pair();

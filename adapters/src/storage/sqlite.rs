@@ -71,6 +71,16 @@ impl SqliteStore {
             .await
             .map_err(|e| RotateError::Store(store_error(e, "refresh_token")))
     }
+
+    /// A retention batch's transaction: `BEGIN IMMEDIATE`, so the batch
+    /// waits (up to the busy timeout) for the one writer SQLite allows
+    /// rather than failing midway. SQLite needs no lock between instances:
+    /// they share one file and its one writer.
+    async fn begin_retention(
+        &self,
+    ) -> Result<Option<sqlx::Transaction<'_, sqlx::Sqlite>>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map(Some)
+    }
 }
 
 /// Checkpoints the WAL until the pool is closed.

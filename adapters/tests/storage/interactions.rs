@@ -50,6 +50,7 @@ on_every_backend!(
     an_appended_interaction_reads_back_identical,
     pages_are_newest_first_below_the_cursor,
     a_user_sees_only_their_own_rows,
+    retention_deletes_only_rows_older_than_the_cutoff_oldest_first_a_batch_at_a_time,
 );
 
 async fn an_appended_interaction_reads_back_identical(backend: Backend) {
@@ -130,5 +131,79 @@ async fn a_user_sees_only_their_own_rows(backend: Backend) {
     assert!(
         s.interactions.append(&orphan).await.is_err(),
         "rows belong to an existing user"
+    );
+}
+
+async fn retention_deletes_only_rows_older_than_the_cutoff_oldest_first_a_batch_at_a_time(
+    backend: Backend,
+) {
+    let Some((s, _db, user)) = store_with_user(backend).await else {
+        return;
+    };
+    let now = Utc::now().trunc_subsecs(6);
+    let days_ago = |days: i64| Interaction {
+        created_at: now - chrono::Duration::days(days),
+        ..interaction(user, &format!("{days} days ago"), InteractionStatus::Ok)
+    };
+    // Appended out of age order: the batches go by age, not by id.
+    let rows = [days_ago(8), days_ago(10), days_ago(1), days_ago(9), days_ago(0)];
+    for row in &rows {
+        s.interactions.append(row).await.expect("append");
+    }
+    let cutoff = now - chrono::Duration::days(5);
+    let prompts = || async {
+        let mut left: Vec<String> = s
+            .interactions
+            .list_for_user(user, None, 10)
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|i| i.prompt)
+            .collect();
+        left.sort();
+        left
+    };
+    let delete = || s.interactions.delete_expired(cutoff, 2);
+    assert_eq!(delete().await.expect("batch"), Some(2));
+    assert_eq!(
+        prompts().await,
+        ["0 days ago", "1 days ago", "8 days ago"],
+        "the two oldest went first"
+    );
+    assert_eq!(delete().await.expect("batch"), Some(1));
+    assert_eq!(delete().await.expect("batch"), Some(0));
+    assert_eq!(prompts().await, ["0 days ago", "1 days ago"]);
+}
+
+/// The advisory lock key of retention batches (`RETENTION_LOCK_KEY`).
+const RETENTION_LOCK_KEY: i64 = 0x006e_7874_5f72_746e;
+
+#[tokio::test]
+async fn on_postgres_a_batch_is_skipped_while_another_instance_holds_the_retention_lock() {
+    let Some((s, db, user)) = store_with_user(Backend::Postgres).await else {
+        return;
+    };
+    let old = Interaction {
+        created_at: Utc::now().trunc_subsecs(6) - chrono::Duration::days(10),
+        ..interaction(user, "old", InteractionStatus::Ok)
+    };
+    s.interactions.append(&old).await.expect("append");
+    let cutoff = Utc::now() - chrono::Duration::days(5);
+    let other = sqlx::PgPool::connect(&db.url).await.expect("connect");
+    let mut held = other.begin().await.expect("begin");
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(RETENTION_LOCK_KEY)
+        .execute(&mut *held)
+        .await
+        .expect("lock");
+    assert_eq!(
+        s.interactions.delete_expired(cutoff, 10).await.expect("batch"),
+        None,
+        "another instance is deleting"
+    );
+    held.rollback().await.expect("release");
+    assert_eq!(
+        s.interactions.delete_expired(cutoff, 10).await.expect("batch"),
+        Some(1)
     );
 }

@@ -96,6 +96,13 @@ macro_rules! bind_interaction {
 
 pub(crate) use bind_interaction;
 
+/// Deletes one batch of expired rows: the oldest first, through the
+/// `created_at` index (migration `history_retention`).
+pub(crate) const DELETE_EXPIRED: &str = "DELETE FROM interactions WHERE id IN \
+     (SELECT id FROM interactions WHERE created_at < $1 ORDER BY created_at LIMIT $2)";
+
+/// `InteractionRepository` on `$store`, whose `begin_retention()` opens a
+/// batch's transaction (`None`: another instance holds the retention lock).
 macro_rules! impl_interaction_repository {
     ($store:ty) => {
         const _: () = {
@@ -147,6 +154,27 @@ macro_rules! impl_interaction_repository {
                         .await
                         .map_err(|e| store_error(e, "interaction"))?;
                     rows.into_iter().map(Interaction::try_from).collect()
+                }
+
+                #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "interactions.delete_expired"))]
+                async fn delete_expired(
+                    &self,
+                    cutoff: chrono::DateTime<chrono::Utc>,
+                    batch: u32,
+                ) -> Result<Option<u64>, StoreError> {
+                    let err = |e| store_error(e, "interaction");
+                    let Some(mut tx) = self.begin_retention().await.map_err(err)? else {
+                        return Ok(None);
+                    };
+                    let deleted = sqlx::query($crate::storage::sql::DELETE_EXPIRED)
+                        .bind(cutoff)
+                        .bind(i64::from(batch))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(err)?
+                        .rows_affected();
+                    tx.commit().await.map_err(err)?;
+                    Ok(Some(deleted))
                 }
             }
         };

@@ -13,7 +13,7 @@ mod users;
 
 pub(crate) use errors::store_error;
 pub(crate) use interactions::{
-    bind_interaction, impl_interaction_repository, usage_columns, InteractionRow,
+    bind_interaction, impl_interaction_repository, usage_columns, InteractionRow, DELETE_EXPIRED,
     INTERACTION_COLUMNS,
 };
 pub(crate) use oauth_states::{impl_oauth_state_store, OAuthStateRow, OAUTH_STATE_COLUMNS};
@@ -23,7 +23,8 @@ pub(crate) use sessions::{statements as session_sql, SessionRow, MAX_LISTED_SESS
 pub(crate) use users::{impl_user_repository, UserRow};
 
 /// Every storage port on `$store`, whose `pool()` is a `sqlx::Pool<$db>`
-/// and which supplies `begin_rotation` (see `refresh_tokens`).
+/// and which supplies `begin_rotation` (see `refresh_tokens`) and
+/// `begin_retention` (see `interactions`).
 macro_rules! impl_sql_ports {
     ($store:ty, $db:ty) => {
         $crate::storage::sql::impl_user_repository!($store);
