@@ -14,16 +14,17 @@ use nextarget_adapters::{
     limits::{FallbackLimiter, MemoryLimiter, RedisLimiter},
     llm::{
         fake::FakeLlm,
+        fallback::{FallbackLlm, FallbackModel},
         mistral::{MistralClient, MistralConfig},
         unconfigured::UnconfiguredLlm,
     },
     storage,
 };
-use nextarget_ports::{Clock, LlmClient, Mailer, RateLimiter};
+use nextarget_ports::{Clock, LlmClient, Mailer, Metrics, RateLimiter};
 use secrecy::ExposeSecret;
 
 use nextarget_core::{
-    ai::{AiPolicy, AiPorts, AiService},
+    ai::{AiPolicy, AiPorts, AiService, RetentionPolicy, RetentionWorker},
     auth::{AuthPolicy, AuthPorts, AuthService, ResetWorker},
     coach::CoachService,
     health::Readiness,
@@ -72,6 +73,7 @@ impl Application {
     /// As [`Application::build`].
     pub async fn build_with(settings: Settings, overrides: Overrides) -> anyhow::Result<Self> {
         let clock: Arc<dyn Clock> = overrides.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let metrics: Arc<dyn Metrics> = Arc::new(crate::observability::PrometheusMetrics);
         let storage = storage::connect_with(
             &settings.database.url,
             storage::PoolSettings {
@@ -104,7 +106,7 @@ impl Application {
                 )?),
                 clock: clock.clone(),
                 limiter: limiter.clone(),
-                metrics: Arc::new(crate::observability::PrometheusMetrics),
+                metrics: metrics.clone(),
                 reset_tokens: storage.reset_tokens.clone(),
                 mailer,
             },
@@ -122,19 +124,34 @@ impl Application {
         let history = Arc::new(storage::BufferedHistory::new(storage.interactions.clone()));
         let ai = Arc::new(AiService::new(
             AiPorts {
-                llm: llm_client(&settings)?,
+                llm: llm_client(&settings, &metrics)?,
                 history: history.clone(),
                 limiter: limiter.clone(),
                 clock: clock.clone(),
-                metrics: Arc::new(crate::observability::PrometheusMetrics),
+                metrics: metrics.clone(),
             },
             AiPolicy {
                 default_model: settings.llm.model.clone(),
                 allowed_models: settings.llm.effective_allowed_models(),
                 max_prompt_chars: settings.llm.max_prompt_chars,
                 requests_per_minute: settings.rate_limit.ai_requests_per_minute,
+                tokens_per_day: settings.rate_limit.ai_tokens_per_day,
             },
         ));
+        let retention = &settings.history;
+        if retention.retention_days > 0 {
+            let worker = RetentionWorker::new(
+                storage.interactions.clone(),
+                clock.clone(),
+                metrics.clone(),
+                RetentionPolicy {
+                    retention_days: retention.retention_days,
+                    batch_size: retention.retention_batch_size,
+                    interval: Duration::from_secs(retention.retention_interval_secs),
+                },
+            );
+            tokio::spawn(worker.run());
+        }
         let (google, facebook) = crate::oauth_providers::build(&settings.oauth)?;
         let oauth = Arc::new(OAuthService::new(
             OAuthPorts {
@@ -229,19 +246,55 @@ impl Application {
     }
 }
 
-/// The LLM client `llm.provider` names.
-fn llm_client(settings: &Settings) -> anyhow::Result<Arc<dyn LlmClient>> {
+/// The LLM client `llm.provider` names, behind [`FallbackLlm`] when
+/// `llm.fallbacks` lists models (Mistral only: the fake never fails).
+fn llm_client(
+    settings: &Settings,
+    metrics: &Arc<dyn Metrics>,
+) -> anyhow::Result<Arc<dyn LlmClient>> {
     let llm = &settings.llm;
+    let timeout = Duration::from_secs(llm.timeout_secs);
     Ok(match (llm.provider, &llm.api_key) {
-        (LlmProvider::Fake, _) => Arc::new(FakeLlm::new()),
-        (LlmProvider::Mistral, Some(key)) => Arc::new(
-            MistralClient::new(MistralConfig {
-                base_url: llm.base_url.to_string(),
-                api_key: key.clone(),
-                timeout: Duration::from_secs(llm.timeout_secs),
-            })
-            .context("llm.base_url is not a valid URL")?,
-        ),
+        (LlmProvider::Fake, _) => {
+            if !llm.fallbacks.is_empty() {
+                tracing::warn!("llm.fallbacks are ignored with llm.provider = \"fake\"");
+            }
+            Arc::new(FakeLlm::new())
+        }
+        (LlmProvider::Mistral, Some(key)) => {
+            let primary: Arc<dyn LlmClient> = Arc::new(
+                MistralClient::new(MistralConfig {
+                    base_url: llm.base_url.to_string(),
+                    api_key: key.clone(),
+                    timeout,
+                })
+                .context("llm.base_url is not a valid URL")?,
+            );
+            if llm.fallbacks.is_empty() {
+                return Ok(primary);
+            }
+            let mut fallbacks = Vec::with_capacity(llm.fallbacks.len());
+            for (i, fallback) in llm.fallbacks.iter().enumerate() {
+                let client = if fallback.base_url.is_none() && fallback.api_key.is_none() {
+                    primary.clone()
+                } else {
+                    let base_url = fallback.base_url.as_ref().unwrap_or(&llm.base_url);
+                    Arc::new(
+                        MistralClient::new(MistralConfig {
+                            base_url: base_url.to_string(),
+                            api_key: fallback.api_key.clone().unwrap_or_else(|| key.clone()),
+                            timeout,
+                        })
+                        .with_context(|| format!("llm.fallbacks[{i}].base_url is not valid"))?,
+                    )
+                };
+                fallbacks.push(FallbackModel {
+                    model: fallback.model.clone(),
+                    client,
+                });
+            }
+            Arc::new(FallbackLlm::new(primary, fallbacks, metrics.clone()))
+        }
         (LlmProvider::Mistral, None) => {
             tracing::warn!("llm.api_key (MISTRAL_API_KEY) is not set: AI requests will answer 503");
             Arc::new(UnconfiguredLlm::new("llm.api_key is not set"))

@@ -24,11 +24,12 @@ const EMBEDDED: [(&str, &str); 4] = [
 ];
 
 /// Keys whose `NEXTARGET__...` variable is a comma-separated list.
-const LIST_KEYS: [&str; 6] = [
+const LIST_KEYS: [&str; 7] = [
     "auth.jwt_previous_secrets",
     "server.cors_origins",
     "server.trusted_proxies",
     "llm.allowed_models",
+    "llm.fallback_models",
     "oauth.google.issuers",
     "oauth.google.native_client_ids",
 ];

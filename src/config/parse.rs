@@ -8,9 +8,12 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use super::{
-    raw::{RawFacebook, RawGoogle, RawLimiterBackend, RawMail, RawSettings},
-    AuthSettings, DatabaseSettings, FacebookSettings, GoogleSettings, LimiterBackend, LlmSettings,
-    MailSettings, MailTransport, OAuthSettings, RateLimitSettings, ServerSettings, Settings,
+    raw::{
+        RawFacebook, RawFallback, RawGoogle, RawHistory, RawLimiterBackend, RawMail, RawSettings,
+    },
+    AuthSettings, DatabaseSettings, FacebookSettings, GoogleSettings, HistorySettings,
+    LimiterBackend, LlmFallback, LlmSettings, MailSettings, MailTransport, OAuthSettings,
+    RateLimitSettings, ServerSettings, Settings,
 };
 
 impl TryFrom<RawSettings> for Settings {
@@ -88,9 +91,11 @@ impl TryFrom<RawSettings> for Settings {
         if raw.llm.timeout_secs == 0 || raw.llm.max_prompt_chars == 0 {
             p.push("llm.timeout_secs and llm.max_prompt_chars must be > 0");
         }
+        let fallbacks = fallbacks(raw.llm.fallbacks, raw.llm.fallback_models, p);
         let llm = p
             .ok(endpoint("llm.base_url", &raw.llm.base_url))
-            .map(|base_url| LlmSettings {
+            .zip(fallbacks)
+            .map(|(base_url, fallbacks)| LlmSettings {
                 provider: raw.llm.provider,
                 base_url,
                 api_key: raw.llm.api_key,
@@ -98,6 +103,7 @@ impl TryFrom<RawSettings> for Settings {
                 allowed_models: list(raw.llm.allowed_models),
                 timeout_secs: raw.llm.timeout_secs,
                 max_prompt_chars: raw.llm.max_prompt_chars,
+                fallbacks,
             });
 
         let limits = raw.rate_limit;
@@ -118,7 +124,9 @@ impl TryFrom<RawSettings> for Settings {
         let rate_limit = backend.map(|backend| RateLimitSettings {
             backend,
             ai_requests_per_minute: limits.ai_requests_per_minute,
+            ai_tokens_per_day: limits.ai_tokens_per_day,
         });
+        let history = history(raw.history, p);
 
         p.positive(
             "auth.password_reset_ttl_secs",
@@ -138,6 +146,7 @@ impl TryFrom<RawSettings> for Settings {
                 Some(google),
                 Some(facebook),
             ) if problems.0.is_empty() => Ok(Settings {
+                history,
                 environment: raw.environment,
                 server,
                 database,
@@ -275,6 +284,64 @@ fn credentials(
     )
 }
 
+/// `llm.fallbacks` then `llm.fallback_models` (models of the primary's
+/// provider): each model named, each `base_url` an http(s) URL.
+fn fallbacks(
+    tables: Vec<RawFallback>,
+    models: Vec<String>,
+    p: &mut Problems,
+) -> Option<Vec<LlmFallback>> {
+    let same_provider = list(models).into_iter().map(|model| RawFallback {
+        model,
+        base_url: None,
+        api_key: None,
+    });
+    let results = tables
+        .into_iter()
+        .chain(same_provider)
+        .enumerate()
+        .map(|(i, raw)| {
+            let key = format!("llm.fallbacks[{i}]");
+            let model = raw.model.trim().to_owned();
+            if model.is_empty() {
+                return Err(format!("{key}.model must not be empty"));
+            }
+            let base_url = given(raw.base_url)
+                .map(|url| endpoint(&format!("{key}.base_url"), &url))
+                .transpose()?;
+            Ok(LlmFallback {
+                model,
+                base_url,
+                api_key: given_secret(raw.api_key),
+            })
+        });
+    p.all(results)
+}
+
+/// The longest `history.retention_days` (a century): past it, dates
+/// computed from it would leave the calendar.
+const MAX_RETENTION_DAYS: u32 = 36_500;
+
+/// `history.*`: a retention of at most a century, a batch and an interval
+/// above zero.
+fn history(raw: RawHistory, p: &mut Problems) -> HistorySettings {
+    if raw.retention_days > MAX_RETENTION_DAYS {
+        p.push(format!(
+            "history.retention_days must be at most {MAX_RETENTION_DAYS} (0 keeps history forever)"
+        ));
+    }
+    p.positive("history.retention_batch_size", raw.retention_batch_size);
+    p.positive(
+        "history.retention_interval_secs",
+        raw.retention_interval_secs,
+    );
+    HistorySettings {
+        retention_days: raw.retention_days,
+        retention_batch_size: raw.retention_batch_size,
+        retention_interval_secs: raw.retention_interval_secs,
+    }
+}
+
 /// `Some(None)`: not configured (see [`credentials`]). `None`: a malformed
 /// value, recorded in `p`.
 /// `mail.*`: a sender that is a mailbox, a reset URL with `{token}`, and
@@ -350,4 +417,58 @@ fn facebook(raw: RawFacebook, p: &mut Problems) -> Option<Option<FacebookSetting
         auth_url,
         graph_url,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::{fallbacks, Problems, RawFallback};
+
+    fn table(model: &str, base_url: Option<&str>, api_key: Option<&str>) -> RawFallback {
+        RawFallback {
+            model: model.into(),
+            base_url: base_url.map(Into::into),
+            api_key: api_key.map(|k| k.to_owned().into()),
+        }
+    }
+
+    #[test]
+    fn fallback_tables_come_first_then_the_same_provider_models() {
+        let mut p = Problems::default();
+        let parsed = fallbacks(
+            vec![table("other", Some("https://llm.example.com"), Some("k2"))],
+            vec!["nemo".into()],
+            &mut p,
+        )
+        .expect("parsed");
+        assert!(p.0.is_empty(), "{:?}", p.0);
+        assert_eq!(parsed[0].model, "other");
+        assert_eq!(
+            parsed[0].base_url.as_ref().map(url::Url::as_str),
+            Some("https://llm.example.com/")
+        );
+        assert_eq!(
+            parsed[0].api_key.as_ref().map(|k| k.expose_secret()),
+            Some("k2")
+        );
+        assert_eq!(parsed[1].model, "nemo");
+        assert!(parsed[1].base_url.is_none());
+    }
+
+    #[test]
+    fn a_fallback_without_a_model_or_with_a_bad_url_is_refused_naming_it() {
+        let mut p = Problems::default();
+        let parsed = fallbacks(
+            vec![
+                table(" ", None, None),
+                table("m", Some("ftp://llm.example.com"), None),
+            ],
+            Vec::new(),
+            &mut p,
+        );
+        assert!(parsed.is_none());
+        assert!(p.0[0].contains("llm.fallbacks[0].model"), "{:?}", p.0);
+        assert!(p.0[1].contains("llm.fallbacks[1].base_url"), "{:?}", p.0);
+    }
 }

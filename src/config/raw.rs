@@ -17,6 +17,7 @@ pub(super) struct RawSettings {
     pub llm: RawLlm,
     pub rate_limit: RawRateLimit,
     pub mail: RawMail,
+    pub history: RawHistory,
     #[serde(default)]
     pub oauth: RawOAuth,
     pub log: LogSettings,
@@ -78,6 +79,27 @@ pub(super) struct RawLlm {
     pub allowed_models: Vec<String>,
     pub timeout_secs: u64,
     pub max_prompt_chars: usize,
+    /// `llm.fallbacks`: tables of `model`, `base_url`?, `api_key`?.
+    #[serde(default)]
+    pub fallbacks: Vec<RawFallback>,
+    /// `llm.fallback_models` (`NEXTARGET__LLM__FALLBACK_MODELS=a,b`):
+    /// models of the primary's provider, tried after `fallbacks`.
+    #[serde(default)]
+    pub fallback_models: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RawFallback {
+    pub model: String,
+    pub base_url: Option<String>,
+    pub api_key: Option<SecretString>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct RawHistory {
+    pub retention_days: u32,
+    pub retention_batch_size: u32,
+    pub retention_interval_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -92,6 +114,7 @@ pub(super) struct RawRateLimit {
     pub backend: RawLimiterBackend,
     pub redis_url: Option<SecretString>,
     pub ai_requests_per_minute: u32,
+    pub ai_tokens_per_day: u64,
     #[serde(default = "default_redis_prefix")]
     pub redis_prefix: String,
 }

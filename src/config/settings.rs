@@ -35,6 +35,7 @@ pub struct Settings {
     pub llm: LlmSettings,
     pub rate_limit: RateLimitSettings,
     pub mail: MailSettings,
+    pub history: HistorySettings,
     pub oauth: OAuthSettings,
     pub log: LogSettings,
 }
@@ -118,6 +119,29 @@ pub struct LlmSettings {
     pub allowed_models: Vec<String>,
     pub timeout_secs: u64,
     pub max_prompt_chars: usize,
+    /// `llm.fallbacks`, then `llm.fallback_models`: tried in this order
+    /// when the primary fails before its first byte.
+    pub fallbacks: Vec<LlmFallback>,
+}
+
+/// A model tried when the primary fails; unset `base_url` and `api_key`
+/// are the primary's (the same provider).
+#[derive(Debug, Clone)]
+pub struct LlmFallback {
+    pub model: String,
+    pub base_url: Option<Url>,
+    pub api_key: Option<SecretString>,
+}
+
+/// `history.*`: how long AI history is kept.
+#[derive(Debug, Clone)]
+pub struct HistorySettings {
+    /// Rows older than this many days are deleted; 0 keeps them forever.
+    pub retention_days: u32,
+    /// Rows deleted per batch (each batch one short transaction).
+    pub retention_batch_size: u32,
+    /// Seconds between two runs of the retention task.
+    pub retention_interval_secs: u64,
 }
 
 impl LlmSettings {
@@ -151,6 +175,8 @@ pub enum LimiterBackend {
 pub struct RateLimitSettings {
     pub backend: LimiterBackend,
     pub ai_requests_per_minute: u32,
+    /// Tokens per user per UTC day across /ai and /coach; 0: no budget.
+    pub ai_tokens_per_day: u64,
 }
 
 /// The OAuth providers; each is present only when fully configured.

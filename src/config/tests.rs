@@ -249,3 +249,46 @@ fn the_emulator_is_refused_until_it_exists() {
     assert!(refused.contains("oauth.emulator"), "{refused}");
     assert!(!settings(&[]).oauth.emulator);
 }
+
+#[test]
+fn the_cost_controls_are_off_by_default() {
+    let s = settings(&[]);
+    assert_eq!(s.rate_limit.ai_tokens_per_day, 0);
+    assert!(s.llm.fallbacks.is_empty());
+    assert_eq!(s.history.retention_days, 0);
+    assert_eq!(s.history.retention_batch_size, 1000);
+    assert_eq!(s.history.retention_interval_secs, 3600);
+}
+
+#[test]
+fn fallback_models_from_the_variable_are_models_of_the_same_provider() {
+    let s = settings(&[
+        ("llm.fallback_models", " open-mistral-nemo, ,mistral-tiny "),
+        ("rate_limit.ai_tokens_per_day", "50000"),
+        ("history.retention_days", "90"),
+    ]);
+    let models: Vec<&str> = s.llm.fallbacks.iter().map(|f| f.model.as_str()).collect();
+    assert_eq!(models, ["open-mistral-nemo", "mistral-tiny"]);
+    assert!(s
+        .llm
+        .fallbacks
+        .iter()
+        .all(|f| f.base_url.is_none() && f.api_key.is_none()));
+    assert_eq!(s.rate_limit.ai_tokens_per_day, 50_000);
+    assert_eq!(s.history.retention_days, 90);
+}
+
+#[test]
+fn bad_cost_controls_are_refused_naming_the_key() {
+    for (key, value) in [
+        ("history.retention_days", "36501"),
+        ("history.retention_days", "-1"),
+        ("history.retention_batch_size", "0"),
+        ("history.retention_interval_secs", "0"),
+        ("rate_limit.ai_tokens_per_day", "-5"),
+        ("rate_limit.ai_tokens_per_day", "lots"),
+    ] {
+        let message = refusal(&[(key, value)]);
+        assert!(message.contains(key), "{key} = {value}: {message}");
+    }
+}

@@ -95,9 +95,9 @@ impl From<AiError> for Problem {
             AiError::Validation(_) | AiError::PromptTooLong { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            AiError::RateLimited { .. } | AiError::UpstreamRateLimited { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            AiError::RateLimited { .. }
+            | AiError::TokenBudgetExceeded { .. }
+            | AiError::UpstreamRateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AiError::Upstream(_) | AiError::UnparseableAdvice => StatusCode::BAD_GATEWAY,
             AiError::UpstreamTimeout => StatusCode::GATEWAY_TIMEOUT,
             AiError::LlmUnavailable(_) | AiError::StorageUnavailable(_) => {
@@ -110,7 +110,10 @@ impl From<AiError> for Problem {
             AiError::Validation(errors) => Problem::validation(errors),
             AiError::StorageUnavailable(cause) => unavailable(&cause),
             AiError::Unknown(cause) => internal(&cause),
-            AiError::RateLimited { retry_after_secs } => problem.with_retry_after(retry_after_secs),
+            AiError::RateLimited { retry_after_secs }
+            | AiError::TokenBudgetExceeded { retry_after_secs } => {
+                problem.with_retry_after(retry_after_secs)
+            }
             AiError::UpstreamRateLimited { retry_after_secs } => {
                 problem.with_retry_after(retry_after_secs.unwrap_or(1).max(1))
             }

@@ -7,6 +7,7 @@ mod api_error;
 mod client_ip;
 mod completion_response;
 mod error_map;
+mod export_response;
 mod listener;
 pub mod metrics;
 mod middleware;

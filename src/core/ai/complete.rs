@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use nextarget_ports::{InteractionKind, Usage, UserId};
 use uuid::Uuid;
 
-use super::{AiError, AiService, CompletionInput, LlmCall};
+use super::{budget::estimate_messages, AiError, AiService, CompletionInput, LlmCall};
 
 /// A whole completion, as stored in history under `id`.
 #[derive(Debug, Clone)]
@@ -21,11 +21,11 @@ pub struct CompletionOutput {
 }
 
 impl AiService {
-    /// Validates, admits, calls the LLM and records the call.
+    /// Validates, admits, calls the LLM, records the call and charges it.
     ///
     /// # Errors
-    /// Validation and rate-limit errors before any upstream call; upstream
-    /// errors after it (then recorded in history too).
+    /// Validation, rate-limit and token-budget errors before any upstream
+    /// call; upstream errors after it (then recorded in history too).
     #[tracing::instrument(skip_all, fields(%user_id))]
     pub async fn complete(
         &self,
@@ -33,13 +33,16 @@ impl AiService {
         input: CompletionInput,
     ) -> Result<CompletionOutput, AiError> {
         let request = input.validate(&self.policy)?;
-        self.admit(user_id).await?;
+        let mut admission = self
+            .admit(user_id, estimate_messages(&request.messages))
+            .await?;
         let outcome = self
             .call(LlmCall {
                 user_id,
                 kind: InteractionKind::Completion,
                 history_prompt: input.prompt,
                 request,
+                charge: admission.next_charge(),
             })
             .await?;
         Ok(CompletionOutput {

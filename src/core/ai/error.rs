@@ -14,6 +14,11 @@ pub enum AiError {
     /// Our own per-user limit.
     #[error("too many AI requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// The user's daily token budget is spent until the next UTC midnight.
+    #[error(
+        "the daily AI token budget is spent; it renews at midnight UTC, in {retry_after_secs} s"
+    )]
+    TokenBudgetExceeded { retry_after_secs: u64 },
     /// The provider said 429.
     #[error("the LLM provider is rate limiting; retry later")]
     UpstreamRateLimited { retry_after_secs: Option<u64> },
@@ -41,6 +46,7 @@ impl AiError {
             AiError::Validation(_) => "validation_error",
             AiError::PromptTooLong { .. } => "prompt_too_long",
             AiError::RateLimited { .. } => "rate_limited",
+            AiError::TokenBudgetExceeded { .. } => "token_budget_exceeded",
             AiError::UpstreamRateLimited { .. } => "upstream_rate_limited",
             AiError::Upstream(_) => "upstream_error",
             AiError::UpstreamTimeout => "upstream_timeout",

@@ -1,5 +1,6 @@
-//! What every AI use case shares: admission under the per-user rate limit,
-//! the upstream call with its latency measured, and its history row.
+//! What every AI use case shares: admission under the per-user rate limit
+//! and daily token budget, the upstream call with its latency measured, its
+//! history row and its charge.
 
 use std::time::{Duration, Instant};
 
@@ -10,7 +11,10 @@ use nextarget_ports::{
 };
 use uuid::Uuid;
 
-use super::{AiError, AiService};
+use super::{
+    budget::{Admission, Charge},
+    AiError, AiService,
+};
 
 /// One upstream call to make and record.
 pub struct LlmCall {
@@ -19,6 +23,8 @@ pub struct LlmCall {
     /// What the history shows as the prompt.
     pub history_prompt: String,
     pub request: CompletionRequest,
+    /// Where its usage is charged (see [`Admission::next_charge`]).
+    pub charge: Charge,
 }
 
 /// A successful call, already in history.
@@ -36,26 +42,42 @@ pub(crate) fn elapsed_ms(started: Instant) -> u64 {
 }
 
 impl AiService {
-    /// Takes one request from the user's budget
-    /// (`rate_limit.ai_requests_per_minute`, shared by /ai and /coach).
+    /// Takes one request from the user's request limit
+    /// (`rate_limit.ai_requests_per_minute`, shared by /ai and /coach), then
+    /// reserves `estimate` tokens (the prompt's) of their daily token budget
+    /// (`rate_limit.ai_tokens_per_day`), before anything goes upstream.
+    ///
+    /// # Errors
+    /// `RateLimited` with the seconds to wait; `TokenBudgetExceeded` with
+    /// the seconds to the next UTC midnight.
+    pub async fn admit(&self, user_id: UserId, estimate: u64) -> Result<Admission, AiError> {
+        let now = self.ports.clock.now();
+        let key = format!("ai:{user_id}");
+        self.check_rate("ai", &key, self.policy.requests_per_minute, now)
+            .await?;
+        self.reserve(user_id, estimate, now).await
+    }
+
+    /// Takes one request of `key` under `max` a minute; a refusal is
+    /// counted under `scope`.
     ///
     /// # Errors
     /// `RateLimited` with the seconds to wait.
-    pub async fn admit(&self, user_id: UserId) -> Result<(), AiError> {
+    pub(crate) async fn check_rate(
+        &self,
+        scope: &str,
+        key: &str,
+        max: u32,
+        now: DateTime<Utc>,
+    ) -> Result<(), AiError> {
         let limit = RateLimit {
-            max: self.policy.requests_per_minute,
+            max,
             per: Duration::from_secs(60),
         };
-        let key = format!("ai:{user_id}");
-        match self
-            .ports
-            .limiter
-            .check(&key, limit, self.ports.clock.now())
-            .await
-        {
+        match self.ports.limiter.check(key, limit, now).await {
             Ok(RateDecision::Allowed { .. }) => Ok(()),
             Ok(RateDecision::Limited { retry_after_secs }) => {
-                self.ports.metrics.rate_limited("ai");
+                self.ports.metrics.rate_limited(scope);
                 Err(AiError::RateLimited { retry_after_secs })
             }
             // The limiter adapters already fall back to per-instance limits;
@@ -67,8 +89,8 @@ impl AiService {
         }
     }
 
-    /// Calls the LLM, measures the wait, and stores the outcome before
-    /// returning it, whatever it is.
+    /// Calls the LLM, measures the wait, stores the outcome and charges its
+    /// usage before returning it, whatever it is.
     ///
     /// # Errors
     /// The upstream failure, mapped to its `AiError`.
@@ -106,6 +128,8 @@ impl AiService {
                 interaction.response = Some(completion.content.clone());
                 interaction.usage = Some(completion.usage);
                 self.record(&interaction).await;
+                let used = u64::from(completion.usage.total_tokens);
+                self.settle(call.user_id, call.charge, used, false).await;
                 Ok(CallOutcome {
                     interaction_id: id,
                     completion,
@@ -122,6 +146,7 @@ impl AiService {
                 interaction.status = InteractionStatus::Error;
                 interaction.error_code = Some(err.code().to_owned());
                 self.record(&interaction).await;
+                self.settle(call.user_id, call.charge, 0, false).await;
                 Err(err)
             }
         }

@@ -1,12 +1,17 @@
-//! The AI proxy: admission (per-user rate limit), the upstream call with its
-//! latency measured, and a history row for every call that was attempted.
+//! The AI proxy: admission (per-user rate limit and daily token budget),
+//! the upstream call with its latency measured, a history row for every
+//! call that was attempted and its usage charged; the user's usage and
+//! export.
 
+mod budget;
 mod complete;
 pub mod cursor;
 mod error;
+mod export;
 mod gateway;
 mod history;
 mod request;
+mod retention;
 mod stream;
 
 use std::sync::Arc;
@@ -14,11 +19,14 @@ use std::sync::Arc;
 use nextarget_ports::{Clock, InteractionRepository, LlmClient, Metrics, RateLimiter};
 use tokio_util::task::TaskTracker;
 
+pub use budget::{Admission, Charge, UsageReport};
 pub use complete::CompletionOutput;
 pub use error::AiError;
+pub use export::EXPORT_PAGE;
 pub use gateway::{CallOutcome, LlmCall};
 pub use history::{HistoryPage, MAX_PAGE};
 pub use request::{CompletionInput, MAX_SYSTEM_CHARS, MAX_TEMPERATURE, MAX_TOKENS_LIMIT};
+pub use retention::{RetentionPolicy, RetentionWorker};
 pub use stream::{CompletionStreamOutput, StreamItem, StreamSummary};
 
 #[derive(Clone)]
@@ -37,6 +45,9 @@ pub struct AiPolicy {
     pub allowed_models: Vec<String>,
     pub max_prompt_chars: usize,
     pub requests_per_minute: u32,
+    /// `rate_limit.ai_tokens_per_day`: each user's tokens per UTC day
+    /// (0: no budget).
+    pub tokens_per_day: u64,
 }
 
 pub struct AiService {

@@ -104,6 +104,7 @@ mod tests {
             allowed_models: vec!["m".into(), "n".into()],
             max_prompt_chars: 10,
             requests_per_minute: 20,
+            tokens_per_day: 0,
         }
     }
 

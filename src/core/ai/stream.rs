@@ -9,12 +9,24 @@ use std::time::{Duration, Instant};
 
 use futures::{stream::BoxStream, StreamExt};
 use nextarget_ports::{
-    CompletionStream, Interaction, InteractionKind, InteractionStatus, StreamEvent, Usage, UserId,
+    budget::estimate_tokens, CompletionStream, Interaction, InteractionKind, InteractionStatus,
+    StreamEvent, Usage, UserId,
 };
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::{gateway::elapsed_ms, AiError, AiService, CompletionInput};
+use super::{
+    budget::{estimate_messages, Charge},
+    gateway::elapsed_ms,
+    AiError, AiService, CompletionInput,
+};
+
+/// A relayed stream's place in its user's budget: where it is charged, and
+/// its prompt's estimate (what an estimate of a cut stream starts from).
+struct Billing {
+    charge: Charge,
+    prompt_estimate: u64,
+}
 
 /// What the client receives, in order: deltas, then `Done` or `Failed`.
 #[derive(Debug)]
@@ -41,11 +53,13 @@ pub struct StreamSummary {
 }
 
 impl AiService {
-    /// Validates, admits and opens the upstream stream.
+    /// Validates, admits and opens the upstream stream; its usage is charged
+    /// when it ends (see the `budget` module for a stream cut short).
     ///
     /// # Errors
-    /// Validation and rate-limit errors, and upstream errors that happen
-    /// before the first byte (those are recorded in history too).
+    /// Validation, rate-limit and token-budget errors, and upstream errors
+    /// that happen before the first byte (those are recorded in history
+    /// too).
     #[tracing::instrument(skip_all, fields(%user_id, streamed = true))]
     pub async fn stream(
         &self,
@@ -53,7 +67,12 @@ impl AiService {
         input: CompletionInput,
     ) -> Result<CompletionStreamOutput, AiError> {
         let request = input.validate(&self.policy)?;
-        self.admit(user_id).await?;
+        let prompt_estimate = estimate_messages(&request.messages);
+        let mut admission = self.admit(user_id, prompt_estimate).await?;
+        let billing = Billing {
+            charge: admission.next_charge(),
+            prompt_estimate,
+        };
         let mut row = Interaction {
             id: Uuid::now_v7(),
             user_id,
@@ -82,13 +101,14 @@ impl AiService {
                 row.error_code = Some(err.code().to_owned());
                 row.latency_ms = elapsed_ms(started);
                 self.record(&row).await;
+                self.settle(user_id, billing.charge, 0, false).await;
                 return Err(err);
             }
         };
         let (tx, rx) = mpsc::channel(16);
         let service = self.clone_for_task();
         self.background
-            .spawn(async move { service.relay(upstream, tx, row, started).await });
+            .spawn(async move { service.relay(upstream, tx, row, started, billing).await });
         Ok(CompletionStreamOutput {
             items: tokio_stream_from(rx),
             provider_wait,
@@ -101,6 +121,7 @@ impl AiService {
         tx: mpsc::Sender<StreamItem>,
         mut row: Interaction,
         started: Instant,
+        billing: Billing,
     ) {
         let requested = row.model.clone();
         let mut content = String::new();
@@ -134,6 +155,8 @@ impl AiService {
                         .metrics
                         .llm_call(&requested, "ok", started.elapsed(), Some(usage));
                     self.record(&row).await;
+                    let used = u64::from(usage.total_tokens);
+                    self.settle(row.user_id, billing.charge, used, false).await;
                     let summary = StreamSummary {
                         id: row.id,
                         model,
@@ -160,6 +183,10 @@ impl AiService {
                 }
             }
         }
+        // Cut short: the provider reported no usage; charge an estimate.
+        let estimate = billing
+            .prompt_estimate
+            .saturating_add(estimate_tokens(&content));
         row.response = Some(content);
         row.latency_ms = elapsed_ms(started);
         let outcome = row.error_code.as_deref().unwrap_or("cancelled");
@@ -167,6 +194,8 @@ impl AiService {
             .metrics
             .llm_call(&requested, outcome, started.elapsed(), None);
         self.record(&row).await;
+        self.settle(row.user_id, billing.charge, estimate, true)
+            .await;
     }
 
     /// A handle on the same ports for a background task.

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use chrono::Utc;
 use nextarget_ports::{
     mocks::{MockClock, MockInteractionRepository, MockLlmClient, MockRateLimiter},
-    Completion, CompletionRequest, LlmError, NoMetrics, RateDecision, Usage,
+    BudgetDecision, Completion, CompletionRequest, DayUsage, LlmError, NoMetrics, RateDecision,
+    Usage,
 };
 
 use super::{AiPolicy, AiPorts, AiService};
@@ -25,14 +26,25 @@ impl Fixture {
         }
     }
 
-    /// The rate limiter lets everything through.
+    /// The rate limiter lets everything through, and charges go nowhere.
     pub fn allow_all(&mut self) {
         self.limiter
             .expect_check()
             .returning(|_, _, _| Ok(RateDecision::Allowed { remaining: 10 }));
+        self.limiter
+            .expect_reserve_tokens()
+            .returning(|_, _, _, _, _| Ok(BudgetDecision::Reserved(DayUsage::default())));
+        self.limiter
+            .expect_settle_tokens()
+            .returning(|_, _, _, _, _| Ok(DayUsage::default()));
     }
 
     pub fn service(self) -> AiService {
+        self.service_with_budget(0)
+    }
+
+    /// The service with `rate_limit.ai_tokens_per_day = tokens_per_day`.
+    pub fn service_with_budget(self, tokens_per_day: u64) -> AiService {
         let mut clock = MockClock::new();
         clock.expect_now().returning(Utc::now);
         AiService::new(
@@ -48,6 +60,7 @@ impl Fixture {
                 allowed_models: vec!["test-model".into()],
                 max_prompt_chars: 100,
                 requests_per_minute: 20,
+                tokens_per_day,
             },
         )
     }

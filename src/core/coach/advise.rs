@@ -3,14 +3,16 @@
 
 use std::sync::Arc;
 
-use nextarget_ports::{ChatMessage, ChatRole, CompletionRequest, InteractionKind, UserId};
+use nextarget_ports::{
+    budget::estimate_tokens, ChatMessage, ChatRole, CompletionRequest, InteractionKind, UserId,
+};
 use uuid::Uuid;
 
 use super::{
     build_prompt, build_reformat_prompt, parse_advice, score_advice, AdviceInput, CoachPrompt,
     ScoredAdvice,
 };
-use crate::ai::{AiError, AiService, LlmCall};
+use crate::ai::{AiError, AiService, Charge, LlmCall};
 
 /// Scored advice, best first, as stored in history under `id`.
 #[derive(Debug, Clone)]
@@ -45,8 +47,10 @@ impl CoachService {
         input: AdviceInput,
     ) -> Result<AdviceOutput, AiError> {
         let request = input.validate()?;
-        self.ai.admit(user_id).await?;
-        let first = self.ask(user_id, build_prompt(&request)).await?;
+        let prompt = build_prompt(&request);
+        let estimate = estimate_tokens(&prompt.system) + estimate_tokens(&prompt.user);
+        let mut admission = self.ai.admit(user_id, estimate).await?;
+        let first = self.ask(user_id, prompt, admission.next_charge()).await?;
         let mut latency_ms = first.latency_ms;
         let mut provider_wait = first.provider_wait;
         let (mut id, mut model) = (first.interaction_id, first.completion.model.clone());
@@ -57,6 +61,7 @@ impl CoachService {
                 .ask(
                     user_id,
                     build_reformat_prompt(&request, &first.completion.content),
+                    admission.next_charge(),
                 )
                 .await?;
             latency_ms += second.latency_ms;
@@ -83,6 +88,7 @@ impl CoachService {
         &self,
         user_id: UserId,
         prompt: CoachPrompt,
+        charge: Charge,
     ) -> Result<crate::ai::CallOutcome, AiError> {
         let request = CompletionRequest {
             model: self.ai.policy().default_model.clone(),
@@ -106,6 +112,7 @@ impl CoachService {
                 kind: InteractionKind::Coach,
                 history_prompt: prompt.user,
                 request,
+                charge,
             })
             .await
     }

@@ -33,10 +33,15 @@ impl AiApi {
     /// Sends a prompt to the LLM through the proxy.
     ///
     /// The call is rate limited per user (`rate_limit.ai_requests_per_minute`,
-    /// 429 `rate_limited`), timed, and stored in `/ai/history` before the
-    /// answer is sent. Errors: 422 `prompt_too_long` / `validation_error`;
-    /// 429 `upstream_rate_limited`; 502 `upstream_error`; 503
-    /// `llm_unavailable`; 504 `upstream_timeout`.
+    /// 429 `rate_limited`), refused before it goes upstream once the user's
+    /// daily token budget is spent (`rate_limit.ai_tokens_per_day`, 429
+    /// `token_budget_exceeded`, `Retry-After` to the next UTC midnight),
+    /// timed, stored in `/ai/history` and charged its token usage before the
+    /// answer is sent. When `llm.fallbacks` are set and the model fails
+    /// before answering (timeout, unreachable, 5xx), the next is tried: the
+    /// answer's `model` names the one that answered. Errors: 422
+    /// `prompt_too_long` / `validation_error`; 429 `upstream_rate_limited`;
+    /// 502 `upstream_error`; 503 `llm_unavailable`; 504 `upstream_timeout`.
     #[oai(path = "/ai/completions", method = "post")]
     async fn completions(
         &self,

@@ -32,7 +32,8 @@ impl CoachApi {
     /// The LLM is prompted with the goal, context and profile; its reply is
     /// read whatever its shape (JSON, fenced JSON, a list), scored
     /// deterministically, and stored in history as kind `coach`. Same rate
-    /// limit and errors as `/ai/completions`, plus 502 `unparseable_advice`
+    /// limit, token budget, fallbacks and errors as `/ai/completions`
+    /// (429 `rate_limited`, `token_budget_exceeded`), plus 502 `unparseable_advice`
     /// when no advice can be read even after asking the model to reformat.
     #[oai(path = "/coach/advice", method = "post")]
     async fn advice(

@@ -5,9 +5,10 @@ mod auth;
 mod coach;
 mod session;
 mod text;
+mod usage;
 mod user;
 
-pub use ai::{CompletionBody, CompletionRequestBody, HistoryBody, StreamDoneBody};
+pub use ai::{CompletionBody, CompletionRequestBody, HistoryBody, InteractionBody, StreamDoneBody};
 pub use auth::{LoginRequest, RefreshRequest, RegisterProvider, RegisterRequest, TokenResponse};
 pub use coach::{AdviceRequestBody, AdviceResponseBody};
 pub use session::{
@@ -15,4 +16,5 @@ pub use session::{
     ResetPasswordRequest, SessionBody, SessionsBody,
 };
 pub use text::Text;
+pub use usage::DailyUsageBody;
 pub use user::UserBody;
