@@ -44,8 +44,22 @@ pub async fn ask(app: &TestApp, token: &str, body: Value) -> reqwest::Response {
         .await
 }
 
+/// What a [`partial_stream_provider`] does after its one delta.
+#[derive(Clone, Copy)]
+pub enum AfterDelta {
+    /// Sends nothing more for a minute, the connection open.
+    Hang,
+    /// Closes the connection: the stream ends without a finish.
+    Close,
+}
+
 /// A provider that sends one delta and then hangs.
 pub async fn hanging_provider() -> String {
+    partial_stream_provider(AfterDelta::Hang).await
+}
+
+/// A provider that starts a stream (one delta, `partial`), then `after`.
+pub async fn partial_stream_provider(after: AfterDelta) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let address = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move {
@@ -56,7 +70,9 @@ pub async fn hanging_provider() -> String {
                 let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n";
                 let delta = "data: {\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\"partial\"}}]}\n\n";
                 let _ = socket.write_all(format!("{head}{delta}").as_bytes()).await;
-                tokio::time::sleep(Duration::from_secs(60)).await;
+                if let AfterDelta::Hang = after {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                }
             });
         }
     });

@@ -66,12 +66,24 @@ pub async fn spawn_instance(
     overrides: &[(&str, &str)],
     clock: Option<ManualClock>,
 ) -> TestApp {
+    spawn_instance_with(db, overrides, clock, |_| {}).await
+}
+
+/// [`spawn_instance`], with the parsed settings changed by `edit` (for
+/// what no variable can say, e.g. the tables of `llm.fallbacks`).
+pub async fn spawn_instance_with(
+    db: &TestDb,
+    overrides: &[(&str, &str)],
+    clock: Option<ManualClock>,
+    edit: impl FnOnce(&mut config::Settings),
+) -> TestApp {
     let mut all = vec![
         ("database.url", db.url.as_str()),
         ("database.max_connections", "5"),
     ];
     all.extend_from_slice(overrides);
-    let settings = config::load_for_tests(&all).expect("test settings");
+    let mut settings = config::load_for_tests(&all).expect("test settings");
+    edit(&mut settings);
     if std::env::var_os("TEST_LOG").is_some() {
         // Into the test's captured output; once a binary (later calls fail).
         let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));

@@ -17,7 +17,7 @@ fn statuses(spec: &Value, path: &str, method: &str) -> Vec<String> {
 #[tokio::test]
 async fn the_spec_documents_every_operation_with_its_errors() {
     let spec = spec().await;
-    let expected: [(&str, &str, &[&str]); 8] = [
+    let expected: [(&str, &str, &[&str]); 10] = [
         (
             "/auth/register",
             "post",
@@ -40,6 +40,12 @@ async fn the_spec_documents_every_operation_with_its_errors() {
         ),
         ("/users/me", "get", &["200", "401", "500"]),
         ("/users/me", "delete", &["204", "401", "500"]),
+        ("/users/me/usage", "get", &["200", "401", "500", "503"]),
+        (
+            "/users/me/export",
+            "get",
+            &["200", "401", "429", "500", "503"],
+        ),
         ("/health", "get", &["200"]),
         ("/ready", "get", &["200", "503"]),
     ];
@@ -64,6 +70,19 @@ async fn the_spec_documents_every_operation_with_its_errors() {
     assert!(spec["components"]["securitySchemes"]["BearerAuth"].is_object());
     let locked = &spec["paths"]["/auth/login"]["post"]["responses"]["429"];
     assert!(locked["headers"]["Retry-After"].is_object(), "{locked}");
+    let export = &spec["paths"]["/users/me/export"]["get"]["responses"]["200"]["content"];
+    let schema = export["application/json; charset=utf-8"]["schema"]["$ref"].as_str();
+    assert_eq!(schema, Some("#/components/schemas/UserExport"), "{export}");
+    let usage = &spec["components"]["schemas"]["DailyUsage"]["properties"];
+    for field in [
+        "day",
+        "tokens_used",
+        "tokens_limit",
+        "requests_used",
+        "requests_limit",
+    ] {
+        assert!(usage[field].is_object(), "DailyUsage.{field} in {usage}");
+    }
 }
 
 #[tokio::test]
