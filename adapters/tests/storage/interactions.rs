@@ -146,7 +146,13 @@ async fn retention_deletes_only_rows_older_than_the_cutoff_oldest_first_a_batch_
         ..interaction(user, &format!("{days} days ago"), InteractionStatus::Ok)
     };
     // Appended out of age order: the batches go by age, not by id.
-    let rows = [days_ago(8), days_ago(10), days_ago(1), days_ago(9), days_ago(0)];
+    let rows = [
+        days_ago(8),
+        days_ago(10),
+        days_ago(1),
+        days_ago(9),
+        days_ago(0),
+    ];
     for row in &rows {
         s.interactions.append(row).await.expect("append");
     }
@@ -197,13 +203,19 @@ async fn on_postgres_a_batch_is_skipped_while_another_instance_holds_the_retenti
         .await
         .expect("lock");
     assert_eq!(
-        s.interactions.delete_expired(cutoff, 10).await.expect("batch"),
+        s.interactions
+            .delete_expired(cutoff, 10)
+            .await
+            .expect("batch"),
         None,
         "another instance is deleting"
     );
     held.rollback().await.expect("release");
     assert_eq!(
-        s.interactions.delete_expired(cutoff, 10).await.expect("batch"),
+        s.interactions
+            .delete_expired(cutoff, 10)
+            .await
+            .expect("batch"),
         Some(1)
     );
 }
