@@ -2,11 +2,13 @@
 //! against a local Mistral stub, measured side by side in one run on SQLite
 //! and on PostgreSQL (when NEXTARGET_TEST_POSTGRES_URL is set). Prints one
 //! Markdown table. `LOAD_SECS` sets each phase's length (default 5).
-//! `cargo bench --bench load -- soak` runs the memory soak instead. With
+//! `cargo bench --bench load -- soak` runs the memory soak instead,
+//! `cargo bench --bench load -- export` the memory of a large export. With
 //! `LOAD_JSON_DIR` set, either also writes its raw results there as one
 //! JSON file per run (see `report.rs`).
 
 mod driver;
+mod export;
 mod phases;
 mod report;
 mod server;
@@ -145,6 +147,40 @@ async fn main() {
             "machine": machine(cores),
             "settings": {"soak_secs": secs, "database": "sqlite"},
             "soak": results,
+        });
+        report::write_if_asked(started, &report);
+        return;
+    }
+    if std::env::args().any(|a| a == "export") {
+        let rows = std::env::var("EXPORT_ROWS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1_000_000);
+        eprintln!("export: {cores} cores, {}, {rows} rows", cpu_model());
+        println!(
+            "\n| database | rows | exported | time | server RSS before | at most during | grew |"
+        );
+        println!("|---|---|---|---|---|---|---|");
+        print!("| SQLite ");
+        let sqlite = export::export(&bench.client, &sqlite_url, &stub, rows).await;
+        let postgres = match postgres_database().await {
+            Ok((url, name)) => {
+                print!("| PostgreSQL ");
+                let measured = export::export(&bench.client, &url, &stub, rows).await;
+                drop_postgres_database(&name).await;
+                measured
+            }
+            Err(reason) => json!({"skipped": reason}),
+        };
+        let report = json!({
+            "format": 1,
+            "bench": "export",
+            "started_at": report::timestamp(started),
+            "finished_at": report::timestamp(Utc::now()),
+            "machine": machine(cores),
+            "settings": {"rows": rows},
+            "sqlite": sqlite,
+            "postgres": postgres,
         });
         report::write_if_asked(started, &report);
         return;
