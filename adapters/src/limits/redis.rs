@@ -10,13 +10,16 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use nextarget_ports::{
-    budget::day_ttl, rate_limiter::wait_secs, Attempt, AttemptDecision, BudgetDecision, DayUsage,
-    FailureCount, LockPolicy, RateDecision, RateLimit, RateLimitError, RateLimiter,
+    rate_limiter::wait_secs, Attempt, AttemptDecision, BudgetDecision, DayUsage, FailureCount,
+    LockPolicy, RateDecision, RateLimit, RateLimitError, RateLimiter,
 };
 use redis::{aio::ConnectionManager, aio::ConnectionManagerConfig, Client, Script};
 use tokio::sync::Mutex;
 
 use super::gcra;
+
+#[path = "redis_budget.rs"]
+mod budget;
 
 const GCRA: &str = r"
 local now = tonumber(ARGV[1])
@@ -75,31 +78,6 @@ if previous >= 0 and tonumber(redis.call('HGET', KEYS[1], 'last')) == tonumber(A
   redis.call('HSET', KEYS[1], 'last', previous, 'forget', previous + tonumber(ARGV[3]))
 end
 return count - 1
-";
-
-// A key's budget of one day is one hash: `tokens` and `requests`.
-// ARGV: tokens, limit (0: none), ttl in ms. Returns {1 reserved or 0
-// exhausted, tokens, requests}.
-const RESERVE_TOKENS: &str = r"
-local tokens = tonumber(redis.call('HGET', KEYS[1], 'tokens') or 0)
-local requests = tonumber(redis.call('HGET', KEYS[1], 'requests') or 0)
-local limit = tonumber(ARGV[2])
-if limit > 0 and tokens >= limit then
-  return {0, tokens, requests}
-end
-tokens = redis.call('HINCRBY', KEYS[1], 'tokens', ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return {1, tokens, requests}
-";
-
-// ARGV: reserved, used, ttl in ms. Returns {tokens, requests} after.
-const SETTLE_TOKENS: &str = r"
-local tokens = tonumber(redis.call('HGET', KEYS[1], 'tokens') or 0)
-tokens = math.max(0, tokens + tonumber(ARGV[2]) - tonumber(ARGV[1]))
-redis.call('HSET', KEYS[1], 'tokens', tokens)
-local requests = redis.call('HINCRBY', KEYS[1], 'requests', 1)
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return {tokens, requests}
 ";
 
 const TIMEOUT: Duration = Duration::from_millis(500);
@@ -163,8 +141,8 @@ impl RedisLimiter {
             gcra: Script::new(GCRA),
             take_attempt: Script::new(TAKE_ATTEMPT),
             give_back: Script::new(GIVE_BACK),
-            reserve_tokens: Script::new(RESERVE_TOKENS),
-            settle_tokens: Script::new(SETTLE_TOKENS),
+            reserve_tokens: Script::new(budget::RESERVE_TOKENS),
+            settle_tokens: Script::new(budget::SETTLE_TOKENS),
         })
     }
 
@@ -220,20 +198,6 @@ impl RedisLimiter {
     fn key(&self, kind: &str, key: &str) -> String {
         format!("{}{kind}:{key}", self.prefix)
     }
-
-    fn budget_key(&self, key: &str, day: NaiveDate) -> String {
-        self.key("tokens", &format!("{key}:{day}"))
-    }
-}
-
-/// Token counts as the scripts send them (Lua numbers are doubles: exact to
-/// 2^53, far beyond any day's tokens).
-fn count(value: i64) -> u64 {
-    u64::try_from(value).unwrap_or(0)
-}
-
-fn script_tokens(tokens: u64) -> u64 {
-    tokens.min(MAX_SCRIPT_MS)
 }
 
 #[async_trait]
@@ -374,34 +338,7 @@ impl RateLimiter for RedisLimiter {
         limit: u64,
         now: DateTime<Utc>,
     ) -> Result<BudgetDecision, RateLimitError> {
-        let key = self.budget_key(key, day);
-        let answer: Vec<i64> = self
-            .run(async |mut conn| {
-                self.reserve_tokens
-                    .key(&key)
-                    .arg(script_tokens(tokens))
-                    .arg(script_tokens(limit))
-                    .arg(millis(day_ttl(day, now)))
-                    .invoke_async(&mut conn)
-                    .await
-            })
-            .await?;
-        match answer[..] {
-            [reserved, tokens, requests] => {
-                let usage = DayUsage {
-                    tokens: count(tokens),
-                    requests: count(requests),
-                };
-                Ok(if reserved == 1 {
-                    BudgetDecision::Reserved(usage)
-                } else {
-                    BudgetDecision::Exhausted(usage)
-                })
-            }
-            _ => Err(unavailable(format!(
-                "unexpected answer of the reserve_tokens script: {answer:?}"
-            ))),
-        }
+        self.reserve(key, day, tokens, limit, now).await
     }
 
     async fn settle_tokens(
@@ -412,40 +349,11 @@ impl RateLimiter for RedisLimiter {
         used: u64,
         now: DateTime<Utc>,
     ) -> Result<DayUsage, RateLimitError> {
-        let key = self.budget_key(key, day);
-        let (tokens, requests): (i64, i64) = self
-            .run(async |mut conn| {
-                self.settle_tokens
-                    .key(&key)
-                    .arg(script_tokens(reserved))
-                    .arg(script_tokens(used))
-                    .arg(millis(day_ttl(day, now)))
-                    .invoke_async(&mut conn)
-                    .await
-            })
-            .await?;
-        Ok(DayUsage {
-            tokens: count(tokens),
-            requests: count(requests),
-        })
+        self.settle(key, day, reserved, used, now).await
     }
 
     async fn day_usage(&self, key: &str, day: NaiveDate) -> Result<DayUsage, RateLimitError> {
-        let key = self.budget_key(key, day);
-        let (tokens, requests): (Option<i64>, Option<i64>) = self
-            .run(async |mut conn| {
-                redis::cmd("HMGET")
-                    .arg(&key)
-                    .arg("tokens")
-                    .arg("requests")
-                    .query_async(&mut conn)
-                    .await
-            })
-            .await?;
-        Ok(DayUsage {
-            tokens: tokens.map_or(0, count),
-            requests: requests.map_or(0, count),
-        })
+        self.usage_of(key, day).await
     }
 
     async fn ping(&self) -> Result<(), RateLimitError> {
