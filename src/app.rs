@@ -12,15 +12,9 @@ use nextarget_adapters::{
     auth::{BcryptHasher, JwtCodec, JwtKeys},
     clock::SystemClock,
     limits::{FallbackLimiter, MemoryLimiter, RedisLimiter},
-    llm::{
-        fake::FakeLlm,
-        fallback::{FallbackLlm, FallbackModel},
-        mistral::{MistralClient, MistralConfig},
-        unconfigured::UnconfiguredLlm,
-    },
     storage,
 };
-use nextarget_ports::{Clock, LlmClient, Mailer, Metrics, RateLimiter};
+use nextarget_ports::{Clock, Mailer, Metrics, RateLimiter};
 use secrecy::ExposeSecret;
 
 use nextarget_core::{
@@ -32,7 +26,7 @@ use nextarget_core::{
 };
 
 use crate::{
-    config::{LimiterBackend, LlmProvider, MailTransport, Settings},
+    config::{LimiterBackend, MailTransport, Settings},
     http::{self, HttpOptions, HttpServer, HttpServices},
 };
 
@@ -124,7 +118,7 @@ impl Application {
         let history = Arc::new(storage::BufferedHistory::new(storage.interactions.clone()));
         let ai = Arc::new(AiService::new(
             AiPorts {
-                llm: llm_client(&settings, &metrics)?,
+                llm: crate::llm_client::build(&settings.llm, &metrics)?,
                 history: history.clone(),
                 limiter: limiter.clone(),
                 clock: clock.clone(),
@@ -244,62 +238,6 @@ impl Application {
         tracing::info!("stopped");
         result
     }
-}
-
-/// The LLM client `llm.provider` names, behind [`FallbackLlm`] when
-/// `llm.fallbacks` lists models (Mistral only: the fake never fails).
-fn llm_client(
-    settings: &Settings,
-    metrics: &Arc<dyn Metrics>,
-) -> anyhow::Result<Arc<dyn LlmClient>> {
-    let llm = &settings.llm;
-    let timeout = Duration::from_secs(llm.timeout_secs);
-    Ok(match (llm.provider, &llm.api_key) {
-        (LlmProvider::Fake, _) => {
-            if !llm.fallbacks.is_empty() {
-                tracing::warn!("llm.fallbacks are ignored with llm.provider = \"fake\"");
-            }
-            Arc::new(FakeLlm::new())
-        }
-        (LlmProvider::Mistral, Some(key)) => {
-            let primary: Arc<dyn LlmClient> = Arc::new(
-                MistralClient::new(MistralConfig {
-                    base_url: llm.base_url.to_string(),
-                    api_key: key.clone(),
-                    timeout,
-                })
-                .context("llm.base_url is not a valid URL")?,
-            );
-            if llm.fallbacks.is_empty() {
-                return Ok(primary);
-            }
-            let mut fallbacks = Vec::with_capacity(llm.fallbacks.len());
-            for (i, fallback) in llm.fallbacks.iter().enumerate() {
-                let client = if fallback.base_url.is_none() && fallback.api_key.is_none() {
-                    primary.clone()
-                } else {
-                    let base_url = fallback.base_url.as_ref().unwrap_or(&llm.base_url);
-                    Arc::new(
-                        MistralClient::new(MistralConfig {
-                            base_url: base_url.to_string(),
-                            api_key: fallback.api_key.clone().unwrap_or_else(|| key.clone()),
-                            timeout,
-                        })
-                        .with_context(|| format!("llm.fallbacks[{i}].base_url is not valid"))?,
-                    )
-                };
-                fallbacks.push(FallbackModel {
-                    model: fallback.model.clone(),
-                    client,
-                });
-            }
-            Arc::new(FallbackLlm::new(primary, fallbacks, metrics.clone()))
-        }
-        (LlmProvider::Mistral, None) => {
-            tracing::warn!("llm.api_key (MISTRAL_API_KEY) is not set: AI requests will answer 503");
-            Arc::new(UnconfiguredLlm::new("llm.api_key is not set"))
-        }
-    })
 }
 
 type SharedLimiter = Option<Arc<dyn RateLimiter>>;

@@ -8,6 +8,7 @@
 pub mod app;
 pub mod config;
 pub mod http;
+mod llm_client;
 mod oauth_providers;
 pub mod observability;
 pub mod telemetry;
