@@ -14,6 +14,7 @@ use nextarget_adapters::{
     limits::{FallbackLimiter, MemoryLimiter, RedisLimiter},
     llm::{
         fake::FakeLlm,
+        fake_script::ScriptedLlm,
         mistral::{MistralClient, MistralConfig},
         unconfigured::UnconfiguredLlm,
     },
@@ -233,7 +234,10 @@ impl Application {
 fn llm_client(settings: &Settings) -> anyhow::Result<Arc<dyn LlmClient>> {
     let llm = &settings.llm;
     Ok(match (llm.provider, &llm.api_key) {
-        (LlmProvider::Fake, _) => Arc::new(FakeLlm::new()),
+        (LlmProvider::Fake, _) => match &llm.fake_script {
+            Some(path) => Arc::new(ScriptedLlm::from_file(path)?),
+            None => Arc::new(FakeLlm::new()),
+        },
         (LlmProvider::Mistral, Some(key)) => Arc::new(
             MistralClient::new(MistralConfig {
                 base_url: llm.base_url.to_string(),

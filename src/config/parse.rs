@@ -98,6 +98,11 @@ impl TryFrom<RawSettings> for Settings {
                 allowed_models: list(raw.llm.allowed_models),
                 timeout_secs: raw.llm.timeout_secs,
                 max_prompt_chars: raw.llm.max_prompt_chars,
+                fake_script: raw
+                    .llm
+                    .fake_script
+                    .filter(|p| !p.trim().is_empty())
+                    .map(Into::into),
             });
 
         let limits = raw.rate_limit;

@@ -78,6 +78,7 @@ pub(super) struct RawLlm {
     pub allowed_models: Vec<String>,
     pub timeout_secs: u64,
     pub max_prompt_chars: usize,
+    pub fake_script: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -118,6 +118,8 @@ pub struct LlmSettings {
     pub allowed_models: Vec<String>,
     pub timeout_secs: u64,
     pub max_prompt_chars: usize,
+    /// Rules for the fake LLM (`llm.fake_script`, a TOML file).
+    pub fake_script: Option<std::path::PathBuf>,
 }
 
 impl LlmSettings {

@@ -5,6 +5,7 @@
 mod common;
 mod support;
 
+mod fake_script;
 mod history;
 mod proxy;
 mod rate_limit;

@@ -1,5 +1,6 @@
 //! Outbound LLM adapters: [`mistral::MistralClient`] for the real provider and
-//! [`fake::FakeLlm`], a deterministic local stand-in for development and tests.
+//! [`fake::FakeLlm`], a deterministic local stand-in for development and tests
+//! ([`fake_script::ScriptedLlm`] steers it with a script).
 
 mod fake_advice;
 mod mistral_stream;
@@ -9,5 +10,6 @@ mod sse;
 mod sse_props;
 
 pub mod fake;
+pub mod fake_script;
 pub mod mistral;
 pub mod unconfigured;
