@@ -31,21 +31,11 @@ use nextarget_core::{
     oauth::{OAuthPorts, OAuthService},
 };
 
+pub use crate::overrides::Overrides;
 use crate::{
     config::{LimiterBackend, LlmProvider, MailTransport, Settings},
     http::{self, HttpOptions, HttpServer, HttpServices},
 };
-
-/// Adapters a test (or an embedding program) supplies instead of the ones
-/// the settings name.
-#[derive(Default, Clone)]
-pub struct Overrides {
-    /// Replaces the system clock, e.g. with
-    /// `nextarget_adapters::clock::ManualClock` to move time in tests.
-    pub clock: Option<Arc<dyn Clock>>,
-    /// Replaces the mailer `mail.*` names, e.g. with one that records.
-    pub mailer: Option<Arc<dyn Mailer>>,
-}
 
 pub struct Application {
     server: HttpServer,
@@ -84,29 +74,44 @@ impl Application {
             },
         )
         .await?;
-        let (limiter, shared_limiter) = rate_limiter(&settings)?;
+        let (limiter, shared_limiter) = match overrides.limiter {
+            Some(limiter) => (limiter, None),
+            None => rate_limiter(&settings)?,
+        };
+        let users = overrides.users.unwrap_or_else(|| storage.users.clone());
+        let refresh_tokens = overrides
+            .refresh_tokens
+            .unwrap_or_else(|| storage.refresh_tokens.clone());
         let mailer = match overrides.mailer {
             Some(mailer) => mailer,
             None => mailer(&settings)?,
         };
         let auth = Arc::new(AuthService::new(
             AuthPorts {
-                users: storage.users.clone(),
-                refresh_tokens: storage.refresh_tokens.clone(),
-                hasher: Arc::new(BcryptHasher::new(settings.auth.bcrypt_cost)),
-                access_tokens: Arc::new(JwtCodec::new(
-                    &JwtKeys {
-                        current: settings.auth.jwt_secret.clone(),
-                        previous: settings.auth.jwt_previous_secrets.clone(),
-                        issuer: settings.auth.issuer.clone(),
-                        audience: settings.auth.audience.clone(),
-                    },
-                    settings.auth.access_token_ttl_secs,
-                )?),
+                users: users.clone(),
+                refresh_tokens,
+                hasher: match overrides.hasher {
+                    Some(hasher) => hasher,
+                    None => Arc::new(BcryptHasher::new(settings.auth.bcrypt_cost)),
+                },
+                access_tokens: match overrides.access_tokens {
+                    Some(codec) => codec,
+                    None => Arc::new(JwtCodec::new(
+                        &JwtKeys {
+                            current: settings.auth.jwt_secret.clone(),
+                            previous: settings.auth.jwt_previous_secrets.clone(),
+                            issuer: settings.auth.issuer.clone(),
+                            audience: settings.auth.audience.clone(),
+                        },
+                        settings.auth.access_token_ttl_secs,
+                    )?),
+                },
                 clock: clock.clone(),
                 limiter: limiter.clone(),
                 metrics: Arc::new(crate::observability::PrometheusMetrics),
-                reset_tokens: storage.reset_tokens.clone(),
+                reset_tokens: overrides
+                    .reset_tokens
+                    .unwrap_or_else(|| storage.reset_tokens.clone()),
                 mailer,
             },
             AuthPolicy {
@@ -120,10 +125,16 @@ impl Application {
         ));
         // Reset links go out from here, off the request path.
         tokio::spawn(ResetWorker::new(auth.clone()).run());
-        let history = Arc::new(storage::BufferedHistory::new(storage.interactions.clone()));
+        let interactions = overrides
+            .interactions
+            .unwrap_or_else(|| storage.interactions.clone());
+        let history = Arc::new(storage::BufferedHistory::new(interactions));
         let ai = Arc::new(AiService::new(
             AiPorts {
-                llm: llm_client(&settings)?,
+                llm: match overrides.llm {
+                    Some(llm) => llm,
+                    None => llm_client(&settings)?,
+                },
                 history: history.clone(),
                 limiter: limiter.clone(),
                 clock: clock.clone(),
@@ -139,11 +150,13 @@ impl Application {
         let (google, facebook) = crate::oauth_providers::build(&settings.oauth)?;
         let oauth = Arc::new(OAuthService::new(
             OAuthPorts {
-                states: storage.oauth_states.clone(),
-                users: storage.users.clone(),
+                states: overrides
+                    .oauth_states
+                    .unwrap_or_else(|| storage.oauth_states.clone()),
+                users: users.clone(),
                 clock,
-                google,
-                facebook,
+                google: overrides.google.or(google),
+                facebook: overrides.facebook.or(facebook),
             },
             auth.clone(),
         ));
@@ -152,7 +165,7 @@ impl Application {
             ai: ai.clone(),
             coach: Arc::new(CoachService::new(ai.clone())),
             oauth,
-            readiness: Arc::new(Readiness::new(storage.users.clone(), shared_limiter)),
+            readiness: Arc::new(Readiness::new(users, shared_limiter)),
             metrics: Arc::new(crate::observability::metrics_source(&storage)),
         };
         let options = HttpOptions {

@@ -10,4 +10,5 @@ pub mod config;
 pub mod http;
 mod oauth_providers;
 pub mod observability;
+pub mod overrides;
 pub mod telemetry;

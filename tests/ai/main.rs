@@ -7,5 +7,6 @@ mod support;
 
 mod fake_script;
 mod history;
+mod mock_llm;
 mod proxy;
 mod rate_limit;

@@ -9,3 +9,4 @@ mod e2e;
 mod facebook;
 mod google;
 mod google_tokens;
+mod mock_provider;
