@@ -147,7 +147,18 @@ impl Application {
                 requests_per_minute: settings.rate_limit.ai_requests_per_minute,
             },
         ));
-        let (google, facebook) = crate::oauth_providers::build(&settings.oauth)?;
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        let bound = http::Bound::bind(&address)
+            .await
+            .with_context(|| format!("Failed to listen on {address} (server.host, server.port)"))?;
+        let (emulator, google, facebook) = if settings.oauth.emulator {
+            let (emulator, google, facebook) =
+                crate::oauth_providers::emulated(&settings.server.host, bound.port())?;
+            (Some(emulator), google, facebook)
+        } else {
+            let (google, facebook) = crate::oauth_providers::build(&settings.oauth)?;
+            (None, google, facebook)
+        };
         let oauth = Arc::new(OAuthService::new(
             OAuthPorts {
                 states: overrides
@@ -167,6 +178,7 @@ impl Application {
             oauth,
             readiness: Arc::new(Readiness::new(users, shared_limiter)),
             metrics: Arc::new(crate::observability::metrics_source(&storage)),
+            emulator,
         };
         let options = HttpOptions {
             body_limit_bytes: settings.server.body_limit_bytes,
@@ -177,10 +189,7 @@ impl Application {
                 max_prompt_chars: settings.llm.max_prompt_chars,
             },
         };
-        let address = format!("{}:{}", settings.server.host, settings.server.port);
-        let server = HttpServer::bind(&address, services, &options)
-            .await
-            .with_context(|| format!("Failed to listen on {address} (server.host, server.port)"))?;
+        let server = bound.serve(services, &options);
         Ok(Self {
             server,
             storage,

@@ -7,11 +7,40 @@ use std::sync::Arc;
 use crate::config::OAuthSettings;
 use anyhow::Context;
 use nextarget_adapters::identity::{
-    self, FacebookConfig, FacebookProvider, GoogleConfig, GoogleProvider,
+    self, emulator::IdentityEmulator, FacebookConfig, FacebookProvider, GoogleConfig,
+    GoogleProvider,
 };
 use nextarget_ports::OAuthProvider;
 
 type Built = Option<Arc<dyn OAuthProvider>>;
+
+/// The identity emulator for a server listening on `host`:`port`, and the
+/// Google and Facebook adapters pointed at it (`oauth.emulator = true`).
+///
+/// # Errors
+/// When the HTTP client or the emulator's key cannot be built.
+pub(crate) fn emulated(
+    host: &str,
+    port: u16,
+) -> anyhow::Result<(Arc<IdentityEmulator>, Built, Built)> {
+    // The server calls itself, and the tester's browser runs beside it.
+    let host = match host {
+        "0.0.0.0" | "::" | "[::]" => "127.0.0.1",
+        host if host.contains(':') => &format!("[{host}]"),
+        host => host,
+    };
+    let emulator = Arc::new(IdentityEmulator::new(&format!("http://{host}:{port}"))?);
+    let http = identity::http_client().context("Failed to build the OAuth HTTP client")?;
+    let google: Arc<dyn OAuthProvider> =
+        Arc::new(GoogleProvider::new(emulator.google_config(), http.clone()));
+    let facebook: Arc<dyn OAuthProvider> =
+        Arc::new(FacebookProvider::new(emulator.facebook_config(), http));
+    tracing::warn!(
+        address = %format!("http://{host}:{port}/emulator"),
+        "oauth.emulator is on: Google and Facebook sign-in are emulated; never in production"
+    );
+    Ok((emulator, Some(google), Some(facebook)))
+}
 
 /// The Google and Facebook providers, each `None` when not configured.
 ///

@@ -242,10 +242,3 @@ fn a_committed_secret_is_refused_off_loopback() {
     assert_eq!(settings(&own).server.host, "0.0.0.0");
     assert_eq!(settings(&[("server.host", "::1")]).server.host, "::1");
 }
-
-#[test]
-fn the_emulator_is_refused_until_it_exists() {
-    let refused = refusal(&[("oauth.emulator", "true")]);
-    assert!(refused.contains("oauth.emulator"), "{refused}");
-    assert!(!settings(&[]).oauth.emulator);
-}

@@ -6,6 +6,7 @@ mod common;
 mod support;
 
 mod e2e;
+mod emulator;
 mod facebook;
 mod google;
 mod google_tokens;

@@ -1,6 +1,7 @@
 //! `OAuthProvider` adapters (Google, Facebook), Google's JWKS cache, and the
 //! HTTP helpers they share.
 
+pub mod emulator;
 pub mod facebook;
 pub mod google;
 mod http;

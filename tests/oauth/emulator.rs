@@ -1,0 +1,123 @@
+//! The identity emulator (`oauth.emulator = true`) end to end over HTTP:
+//! the real provider adapters sign in through the server's own emulated
+//! Google and Facebook, web flow and native id_token alike.
+
+use reqwest::Response;
+use serde_json::{json, Value};
+
+use crate::common::{spawn_app_with, Backend, TestApp};
+
+async fn emulated() -> TestApp {
+    spawn_app_with(Backend::Sqlite, &[("oauth.emulator", "true")])
+        .await
+        .expect("app")
+}
+
+fn location(resp: &Response) -> String {
+    assert_eq!(resp.status(), 302, "a redirect");
+    resp.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned()
+}
+
+/// The web flow for `provider` as a browser runs it, the tester typing
+/// `email` on the emulator's page; the callback's answer. With
+/// `only_state`, the form posts `email`, `name` and `state` alone (the
+/// contract's form), else every field the page carries.
+async fn web_sign_in(app: &TestApp, provider: &str, email: &str, only_state: bool) -> Response {
+    let start = app.get(&format!("/auth/{provider}/start")).await;
+    let authorize = location(&start);
+    assert!(
+        authorize.starts_with(&app.url(&format!("/emulator/{provider}/authorize?"))),
+        "{authorize}"
+    );
+    let page = app.client.get(&authorize).send().await.expect("page");
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("<form method=\"post\""), "{html}");
+    // The form carries the provider's query back, as its hidden fields do.
+    let url = reqwest::Url::parse(&authorize).expect("url");
+    let mut form: Vec<(String, String)> = url
+        .query_pairs()
+        .into_owned()
+        .filter(|(k, _)| !only_state || k == "state")
+        .collect();
+    form.push(("email".into(), email.into()));
+    form.push(("name".into(), "Tess Tester".into()));
+    let submitted = app
+        .client
+        .post(app.url(&format!("/emulator/{provider}/authorize")))
+        .form(&form)
+        .send()
+        .await
+        .expect("submit");
+    let callback = location(&submitted);
+    assert!(
+        callback.starts_with(&app.url(&format!("/auth/{provider}/callback?code="))),
+        "{callback}"
+    );
+    app.client.get(&callback).send().await.expect("callback")
+}
+
+#[tokio::test]
+async fn google_web_sign_in_runs_through_the_emulator() {
+    let app = emulated().await;
+    let resp = web_sign_in(&app, "google", "gina@example.com", false).await;
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.expect("tokens");
+    assert_eq!(body["user"]["provider"], "google");
+    assert_eq!(body["user"]["email"], "gina@example.com");
+    let again: Value = web_sign_in(&app, "google", "gina@example.com", true)
+        .await
+        .json()
+        .await
+        .expect("tokens");
+    assert_eq!(again["user"]["id"], body["user"]["id"], "the same account");
+    // The page now offers the account used before.
+    let start = app.get("/auth/google/start").await;
+    let page = app.client.get(location(&start)).send().await.expect("page");
+    assert!(page
+        .text()
+        .await
+        .expect("html")
+        .contains("gina@example.com"));
+}
+
+#[tokio::test]
+async fn facebook_web_sign_in_runs_through_the_emulator() {
+    let app = emulated().await;
+    let resp = web_sign_in(&app, "facebook", "fay@example.com", true).await;
+    assert_eq!(resp.status(), 200);
+    let body: Value = resp.json().await.expect("tokens");
+    assert_eq!(body["user"]["provider"], "facebook");
+    assert_eq!(body["user"]["email"], "fay@example.com");
+}
+
+#[tokio::test]
+async fn a_native_id_token_from_the_emulator_signs_up_then_in() {
+    let app = emulated().await;
+    let minted: Value = app
+        .post_json(
+            "/emulator/google/id_token",
+            &json!({"email": "nat@example.com", "nonce": "app-nonce"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("id_token");
+    let id_token = minted["id_token"].as_str().expect("id_token");
+    for (nonce, status) in [("app-nonce", 201), ("app-nonce", 200), ("other-nonce", 401)] {
+        let body = json!({"provider": "google", "id_token": id_token, "nonce": nonce});
+        let resp = app.post_json("/auth/register", &body).await;
+        // The real adapter checks the nonce: another one is refused.
+        assert_eq!(resp.status(), status, "nonce {nonce}");
+    }
+}
+
+#[tokio::test]
+async fn without_the_emulator_there_is_none() {
+    let app = spawn_app_with(Backend::Sqlite, &[]).await.expect("app");
+    let resp = app.get("/emulator/google/authorize").await;
+    assert_eq!(resp.status(), 404);
+}
