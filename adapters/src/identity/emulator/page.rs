@@ -16,17 +16,10 @@ pub struct AuthorizeQuery {
     pub code_challenge: Option<String>,
 }
 
+/// `text` escaped for an HTML attribute value or text (`&`, `<`, `>`,
+/// `"`, `'`).
 fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_owned(),
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            '\'' => "&#39;".to_owned(),
-            c => c.to_string(),
-        })
-        .collect()
+    html_escape::encode_quoted_attribute(text).into_owned()
 }
 
 fn hidden(query: &AuthorizeQuery) -> String {
