@@ -10,4 +10,5 @@ mod oauth_states;
 mod refresh_tokens;
 mod sessions;
 mod upgrade;
+mod upgrade_apple;
 mod users;

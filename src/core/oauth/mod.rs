@@ -47,7 +47,8 @@ impl OAuthService {
         let configured = match provider {
             Provider::Google => self.ports.google.as_ref(),
             Provider::Facebook => self.ports.facebook.as_ref(),
-            Provider::Local => None,
+            // Not wired yet.
+            Provider::Apple | Provider::Local => None,
         };
         configured.ok_or(OAuthFlowError::NotConfigured(provider))
     }
