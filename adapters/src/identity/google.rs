@@ -60,6 +60,10 @@ impl OAuthProvider for GoogleProvider {
         Provider::Google
     }
 
+    fn has_web_flow(&self) -> bool {
+        true
+    }
+
     fn authorization_url(&self, state: &str, nonce: &str, pkce_challenge: &str) -> String {
         let pairs = [
             ("response_type", "code"),
