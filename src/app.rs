@@ -123,14 +123,15 @@ impl Application {
                 requests_per_minute: settings.rate_limit.ai_requests_per_minute,
             },
         ));
-        let (google, facebook) = crate::oauth_providers::build(&settings.oauth)?;
+        let providers = crate::oauth_providers::build(&settings.oauth)?;
         let oauth = Arc::new(OAuthService::new(
             OAuthPorts {
                 states: storage.oauth_states.clone(),
                 users: storage.users.clone(),
                 clock,
-                google,
-                facebook,
+                google: providers.google,
+                facebook: providers.facebook,
+                apple: providers.apple,
             },
             auth.clone(),
         ));
