@@ -45,9 +45,10 @@ fi
 # A fresh SQLite database, the fake LLM, any free port. The AI budget and
 # the failed-login threshold are raised so that 429s (documented, and tested
 # in tests/ai and tests/auth) do not crowd out every other answer of the run.
-# Google and Facebook are configured (their endpoints pointing at a closed
-# local port, never reached by a fuzzer, which cannot forge a `state` or a
-# signed id_token) so that /start answers its 302, not the 503 of a server
+# Google, Facebook and Apple are configured (their endpoints pointing at a
+# closed local port, never reached by a fuzzer, which cannot forge a `state`
+# or a signed id_token; Apple signs its client secrets with the test key of
+# tests/fixtures) so that /start answers its 302, not the 503 of a server
 # without them.
 NOWHERE=http://127.0.0.1:9
 # Created here: the server's redirections happen in the child, maybe later.
@@ -67,6 +68,14 @@ NEXTARGET_ENV=test \
   NEXTARGET__OAUTH__FACEBOOK__REDIRECT_URI=http://127.0.0.1/auth/facebook/callback \
   NEXTARGET__OAUTH__FACEBOOK__AUTH_URL=$NOWHERE/facebook/dialog \
   NEXTARGET__OAUTH__FACEBOOK__GRAPH_URL=$NOWHERE/facebook/graph \
+  NEXTARGET__OAUTH__APPLE__CLIENT_ID=schemathesis.apple \
+  NEXTARGET__OAUTH__APPLE__TEAM_ID=SCHEMATEAM \
+  NEXTARGET__OAUTH__APPLE__KEY_ID=SCHEMAKEY1 \
+  NEXTARGET__OAUTH__APPLE__PRIVATE_KEY="$(cat "$ROOT/tests/fixtures/apple_test_key.p8")" \
+  NEXTARGET__OAUTH__APPLE__REDIRECT_URI=http://127.0.0.1/auth/apple/callback \
+  NEXTARGET__OAUTH__APPLE__AUTH_URL=$NOWHERE/apple/auth \
+  NEXTARGET__OAUTH__APPLE__TOKEN_URL=$NOWHERE/apple/token \
+  NEXTARGET__OAUTH__APPLE__JWKS_URL=$NOWHERE/apple/keys \
   DATABASE_URL="sqlite://$WORK/schemathesis.db?mode=rwc" \
   NEXTARGET__SERVER__PORT=0 \
   NEXTARGET__RATE_LIMIT__AI_REQUESTS_PER_MINUTE=1000000 \

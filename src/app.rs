@@ -151,13 +151,12 @@ impl Application {
         let bound = http::Bound::bind(&address)
             .await
             .with_context(|| format!("Failed to listen on {address} (server.host, server.port)"))?;
-        let (emulator, google, facebook) = if settings.oauth.emulator {
-            let (emulator, google, facebook) =
+        let (emulator, providers) = if settings.oauth.emulator {
+            let (emulator, providers) =
                 crate::oauth_providers::emulated(&settings.server.host, bound.port())?;
-            (Some(emulator), google, facebook)
+            (Some(emulator), providers)
         } else {
-            let (google, facebook) = crate::oauth_providers::build(&settings.oauth)?;
-            (None, google, facebook)
+            (None, crate::oauth_providers::build(&settings.oauth)?)
         };
         let oauth = Arc::new(OAuthService::new(
             OAuthPorts {
@@ -166,8 +165,9 @@ impl Application {
                     .unwrap_or_else(|| storage.oauth_states.clone()),
                 users: users.clone(),
                 clock,
-                google: overrides.google.or(google),
-                facebook: overrides.facebook.or(facebook),
+                google: overrides.google.or(providers.google),
+                facebook: overrides.facebook.or(providers.facebook),
+                apple: overrides.apple.or(providers.apple),
             },
             auth.clone(),
         ));

@@ -33,6 +33,8 @@ pub struct Overrides {
     pub google: Option<Arc<dyn OAuthProvider>>,
     /// Facebook sign-in (on even when `oauth.facebook` is not configured).
     pub facebook: Option<Arc<dyn OAuthProvider>>,
+    /// Sign in with Apple (on even when `oauth.apple` is not configured).
+    pub apple: Option<Arc<dyn OAuthProvider>>,
     /// Request rates and failure counts.
     pub limiter: Option<Arc<dyn RateLimiter>>,
     /// Sends the reset links, e.g. one that records them.

@@ -24,13 +24,14 @@ const EMBEDDED: [(&str, &str); 4] = [
 ];
 
 /// Keys whose `NEXTARGET__...` variable is a comma-separated list.
-const LIST_KEYS: [&str; 6] = [
+const LIST_KEYS: [&str; 7] = [
     "auth.jwt_previous_secrets",
     "server.cors_origins",
     "server.trusted_proxies",
     "llm.allowed_models",
     "oauth.google.issuers",
     "oauth.google.native_client_ids",
+    "oauth.apple.native_client_ids",
 ];
 
 /// The seed's flat variable names and the keys they set (layer 5).

@@ -4,13 +4,15 @@
 use std::net::IpAddr;
 
 use ipnet::{IpNet, Ipv4Net};
+use nextarget_adapters::identity::AppleSigningKey;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use super::{
-    raw::{RawFacebook, RawGoogle, RawLimiterBackend, RawMail, RawSettings},
-    AuthSettings, DatabaseSettings, FacebookSettings, GoogleSettings, LimiterBackend, LlmSettings,
-    MailSettings, MailTransport, OAuthSettings, RateLimitSettings, ServerSettings, Settings,
+    raw::{RawApple, RawFacebook, RawGoogle, RawLimiterBackend, RawMail, RawSettings},
+    AppleSettings, AppleWebSettings, AuthSettings, DatabaseSettings, FacebookSettings,
+    GoogleSettings, LimiterBackend, LlmSettings, MailSettings, MailTransport, OAuthSettings,
+    RateLimitSettings, ServerSettings, Settings,
 };
 
 impl TryFrom<RawSettings> for Settings {
@@ -132,8 +134,9 @@ impl TryFrom<RawSettings> for Settings {
         let mail = mail(raw.mail, p);
         let google = google(raw.oauth.google, p);
         let facebook = facebook(raw.oauth.facebook, p);
+        let apple = apple(raw.oauth.apple, p);
 
-        match (server, auth, llm, rate_limit, mail, google, facebook) {
+        match (server, auth, llm, rate_limit, mail, google, facebook, apple) {
             (
                 Some(server),
                 Some(auth),
@@ -142,6 +145,7 @@ impl TryFrom<RawSettings> for Settings {
                 Some(mail),
                 Some(google),
                 Some(facebook),
+                Some(apple),
             ) if problems.0.is_empty() => Ok(Settings {
                 environment: raw.environment,
                 server,
@@ -154,6 +158,7 @@ impl TryFrom<RawSettings> for Settings {
                     emulator: raw.oauth.emulator,
                     google,
                     facebook,
+                    apple,
                 },
                 log: raw.log,
             }),
@@ -354,5 +359,63 @@ fn facebook(raw: RawFacebook, p: &mut Problems) -> Option<Option<FacebookSetting
         redirect_uri: c.redirect_uri,
         auth_url,
         graph_url,
+    }))
+}
+
+/// Sign in with Apple. `Some(None)`: off (neither `client_id` nor
+/// `native_client_ids` set). The web flow is on only when `client_id`,
+/// `team_id`, `key_id`, `private_key` and `redirect_uri` are all set (some
+/// of them leave it off, as for Google). `None`: a malformed value (a URL,
+/// or a private key that is not a P-256 PEM key), recorded in `p`.
+fn apple(raw: RawApple, p: &mut Problems) -> Option<Option<AppleSettings>> {
+    let redirect_uri = p.ok(given(raw.redirect_uri)
+        .map(|uri| absolute_url("oauth.apple.redirect_uri", &uri))
+        .transpose());
+    let private_key = p.ok(given_secret(raw.private_key)
+        .map(|pem| {
+            AppleSigningKey::from_pem(pem.expose_secret())
+                .map_err(|why| format!("oauth.apple.private_key: {why}"))
+        })
+        .transpose());
+    let auth_url = p.ok(endpoint("oauth.apple.auth_url", &raw.auth_url));
+    let token_url = p.ok(endpoint("oauth.apple.token_url", &raw.token_url));
+    let jwks_url = p.ok(endpoint("oauth.apple.jwks_url", &raw.jwks_url));
+    let (redirect_uri, private_key, auth_url, token_url, jwks_url) = (
+        redirect_uri?,
+        private_key?,
+        auth_url?,
+        token_url?,
+        jwks_url?,
+    );
+    let client_id = given(raw.client_id);
+    let native_client_ids = list(raw.native_client_ids);
+    if client_id.is_none() && native_client_ids.is_empty() {
+        return Some(None);
+    }
+    let web = match (
+        client_id.clone(),
+        given(raw.team_id),
+        given(raw.key_id),
+        private_key,
+        redirect_uri,
+    ) {
+        (Some(client_id), Some(team_id), Some(key_id), Some(private_key), Some(redirect_uri)) => {
+            Some(AppleWebSettings {
+                client_id,
+                team_id,
+                key_id,
+                private_key,
+                redirect_uri,
+                auth_url,
+                token_url,
+            })
+        }
+        _ => None,
+    };
+    Some(Some(AppleSettings {
+        client_id,
+        native_client_ids,
+        jwks_url,
+        web,
     }))
 }

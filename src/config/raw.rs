@@ -110,6 +110,8 @@ pub(super) struct RawOAuth {
     pub google: RawGoogle,
     #[serde(default)]
     pub facebook: RawFacebook,
+    #[serde(default)]
+    pub apple: RawApple,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -132,4 +134,18 @@ pub(super) struct RawFacebook {
     pub redirect_uri: Option<String>,
     pub auth_url: String,
     pub graph_url: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct RawApple {
+    pub client_id: Option<String>,
+    pub team_id: Option<String>,
+    pub key_id: Option<String>,
+    pub private_key: Option<SecretString>,
+    pub redirect_uri: Option<String>,
+    pub auth_url: String,
+    pub token_url: String,
+    pub jwks_url: String,
+    #[serde(default)]
+    pub native_client_ids: Vec<String>,
 }

@@ -3,6 +3,7 @@
 //! credential). Secrets are `SecretString`: never in logs or `Debug`.
 
 use ipnet::IpNet;
+use nextarget_adapters::identity::AppleSigningKey;
 use secrecy::SecretString;
 use serde::Deserialize;
 use url::Url;
@@ -163,6 +164,7 @@ pub struct OAuthSettings {
     pub emulator: bool,
     pub google: Option<GoogleSettings>,
     pub facebook: Option<FacebookSettings>,
+    pub apple: Option<AppleSettings>,
 }
 
 #[derive(Debug, Clone)]
@@ -186,6 +188,34 @@ pub struct FacebookSettings {
     pub redirect_uri: Url,
     pub auth_url: Url,
     pub graph_url: Url,
+}
+
+/// Sign in with Apple: on when `client_id` or `native_client_ids` is set.
+#[derive(Debug, Clone)]
+pub struct AppleSettings {
+    /// The Services ID: accepted as `aud` of native tokens too.
+    pub client_id: Option<String>,
+    /// Extra `aud` values accepted for native id_tokens (the apps' bundle
+    /// ids).
+    pub native_client_ids: Vec<String>,
+    pub jwks_url: Url,
+    /// The web flow, present when the client id, team id, key id, private
+    /// key and redirect URI are all set.
+    pub web: Option<AppleWebSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AppleWebSettings {
+    /// `oauth.apple.client_id`, the Services ID.
+    pub client_id: String,
+    pub team_id: String,
+    pub key_id: String,
+    /// The .p8 key, read and proven to sign ES256 at start-up; `Debug`
+    /// hides it.
+    pub private_key: AppleSigningKey,
+    pub redirect_uri: Url,
+    pub auth_url: Url,
+    pub token_url: Url,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -8,11 +8,11 @@ use secrecy::ExposeSecret;
 
 use super::{load_for_tests, LimiterBackend, Settings};
 
-fn settings(overrides: &[(&str, &str)]) -> Settings {
+pub(super) fn settings(overrides: &[(&str, &str)]) -> Settings {
     load_for_tests(overrides).expect("settings")
 }
 
-fn refusal(overrides: &[(&str, &str)]) -> String {
+pub(super) fn refusal(overrides: &[(&str, &str)]) -> String {
     load_for_tests(overrides).expect_err("refused").to_string()
 }
 

@@ -16,6 +16,7 @@ use serde_json::Value;
 async fn a_mock_identity_provider_behind_the_google_callback() {
     let mut google = MockOAuthProvider::new();
     google.expect_provider().return_const(Provider::Google);
+    google.expect_has_web_flow().return_const(true);
     google
         .expect_authorization_url()
         .returning(|state, _nonce, _challenge| format!("https://idp.example/auth?state={state}"));

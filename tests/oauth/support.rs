@@ -1,6 +1,7 @@
 //! What the OAuth tests share: a wiremock Google (token endpoint + JWKS)
 //! and Facebook (access_token + /me), id_tokens signed with the test keys of
-//! tests/fixtures, and the server configured to use them.
+//! tests/fixtures, and the server configured to use them (Apple's own
+//! wiremock is in `apple_support`).
 
 use std::collections::HashMap;
 
@@ -29,7 +30,7 @@ pub const FB_SECRET: &str = "fb-app-secret-for-tests";
 const KEY_PEM: &[u8] = include_bytes!("../fixtures/google_test_key.pem");
 const OTHER_KEY_PEM: &[u8] = include_bytes!("../fixtures/other_test_key.pem");
 pub const PUBLIC_PEM: &[u8] = include_bytes!("../fixtures/google_test_key.pub.pem");
-const JWK: &str = include_str!("../fixtures/google_test_key.jwk.json");
+pub const JWK: &str = include_str!("../fixtures/google_test_key.jwk.json");
 const OTHER_JWK: &str = include_str!("../fixtures/other_test_key.jwk.json");
 
 /// The server with Google and Facebook pointed at one wiremock, whose JWKS
@@ -78,12 +79,17 @@ pub async fn spawn_with_idp(backend: Backend, idp: &str, token_url: &str) -> Opt
 }
 
 pub async fn mount_jwks(idp: &MockServer, jwks: &[&str]) {
+    mount_jwks_at(idp, "/jwks", jwks).await;
+}
+
+/// Serves `jwks` (JSON keys) at `at`, cacheable for an hour.
+pub async fn mount_jwks_at(idp: &MockServer, at: &str, jwks: &[&str]) {
     let keys: Vec<Value> = jwks
         .iter()
         .map(|k| serde_json::from_str(k).expect("jwk"))
         .collect();
     Mock::given(method("GET"))
-        .and(path("/jwks"))
+        .and(path(at))
         .respond_with(
             ResponseTemplate::new(200)
                 .insert_header("cache-control", "public, max-age=3600")

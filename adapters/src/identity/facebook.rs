@@ -64,6 +64,10 @@ impl OAuthProvider for FacebookProvider {
         Provider::Facebook
     }
 
+    fn has_web_flow(&self) -> bool {
+        true
+    }
+
     /// Facebook's dialog takes neither the nonce nor the PKCE challenge here.
     fn authorization_url(&self, state: &str, _nonce: &str, _pkce_challenge: &str) -> String {
         let pairs = [

@@ -11,4 +11,5 @@ mod refresh_tokens;
 mod reset_tokens;
 mod sessions;
 mod upgrade;
+mod upgrade_apple;
 mod users;

@@ -1,4 +1,4 @@
-//! `/auth/{provider}/callback` and Google's native id_token sign-in.
+//! `/auth/{provider}/callback` and native id_token sign-in (Google, Apple).
 
 use nextarget_ports::{AuthEvent, ClientInfo, Provider, StoreContext, User};
 
@@ -19,7 +19,8 @@ impl OAuthService {
     /// the user and opens a session.
     ///
     /// # Errors
-    /// `Denied` for `?error=`; `InvalidState` for a missing, unknown,
+    /// `NotConfigured` when the provider or its web flow is off (nothing
+    /// is read or spent then); `Denied` for `?error=`; `InvalidState` for a missing, unknown,
     /// expired, spent or other-provider state (the state is spent either
     /// way); `MissingCode`; `InvalidToken`/`Provider` from the provider;
     /// `EmailTaken`; storage errors.
@@ -29,7 +30,7 @@ impl OAuthService {
         params: CallbackParams,
         client: &ClientInfo,
     ) -> Result<Session, OAuthFlowError> {
-        let oauth = self.provider(provider)?;
+        let oauth = self.web_provider(provider)?;
         let now = self.ports.clock.now();
         let record = match params.state.as_deref().filter(|s| !s.is_empty()) {
             Some(state) => self
@@ -83,16 +84,17 @@ impl OAuthService {
         Ok(session)
     }
 
-    /// Signs in with an id_token from Google's native SDK, with the nonce
-    /// the app sent Google, if any. The flag is `true` when the account was
-    /// created by this call.
+    /// Signs in with an id_token from `provider`'s native SDK (Google's,
+    /// Apple's), with the nonce the app gave that SDK, if any. The flag is
+    /// `true` when the account was created by this call.
     ///
     /// # Errors
     /// `Validation` without a token, or with a token or nonce past its
-    /// bound; `NotConfigured`; `InvalidToken`; `Provider`; `EmailTaken`;
-    /// storage errors.
-    pub async fn sign_in_with_google_token(
+    /// bound, or for a provider without native tokens; `NotConfigured`;
+    /// `InvalidToken`; `Provider`; `EmailTaken`; storage errors.
+    pub async fn sign_in_with_id_token(
         &self,
+        provider: Provider,
         id_token: Option<&str>,
         nonce: Option<&str>,
         client: &ClientInfo,
@@ -100,7 +102,7 @@ impl OAuthService {
         let Some(id_token) = id_token.filter(|t| !t.trim().is_empty()) else {
             return Err(OAuthFlowError::Validation(vec![FieldError::new(
                 "id_token",
-                "is required for provider google",
+                format!("is required for provider {provider}"),
             )]));
         };
         let errors: Vec<FieldError> = [
@@ -113,12 +115,12 @@ impl OAuthService {
         if !errors.is_empty() {
             return Err(OAuthFlowError::Validation(errors));
         }
-        let google = self.provider(Provider::Google)?;
-        let identity = google
+        let identity = self
+            .provider(provider)?
             .verify_native_token(id_token, nonce.map(str::to_owned))
             .await
-            .map_err(|e| OAuthFlowError::from_provider(Provider::Google, e))?;
-        let (user, created) = self.upsert(Provider::Google, identity).await?;
+            .map_err(|e| OAuthFlowError::from_provider(provider, e))?;
+        let (user, created) = self.upsert(provider, identity).await?;
         Ok((self.open_audited(user, created, client).await?, created))
     }
 }

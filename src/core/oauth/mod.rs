@@ -1,6 +1,6 @@
-//! Sign-in with Google and Facebook: the web flow (`start`, `callback`) and
-//! Google's native id_token. Users are upserted by (provider, subject) and
-//! get a session from [`AuthService`].
+//! Sign-in with Google, Facebook and Apple: the web flow (`start`,
+//! `callback`) and native id_tokens (Google's and Apple's). Users are
+//! upserted by (provider, subject) and get a session from [`AuthService`].
 
 mod callback;
 mod error;
@@ -31,6 +31,9 @@ pub struct OAuthPorts {
     pub clock: Arc<dyn Clock>,
     pub google: Option<Arc<dyn OAuthProvider>>,
     pub facebook: Option<Arc<dyn OAuthProvider>>,
+    /// On for native sign-in alone, or also for the web flow
+    /// ([`OAuthProvider::has_web_flow`]).
+    pub apple: Option<Arc<dyn OAuthProvider>>,
 }
 
 pub struct OAuthService {
@@ -43,13 +46,22 @@ impl OAuthService {
         Self { ports, auth }
     }
 
+    /// The provider, when it is on (for native tokens at least).
     fn provider(&self, provider: Provider) -> Result<&Arc<dyn OAuthProvider>, OAuthFlowError> {
         let configured = match provider {
             Provider::Google => self.ports.google.as_ref(),
             Provider::Facebook => self.ports.facebook.as_ref(),
+            Provider::Apple => self.ports.apple.as_ref(),
             Provider::Local => None,
         };
         configured.ok_or(OAuthFlowError::NotConfigured(provider))
+    }
+
+    /// The provider, when its web flow is on.
+    fn web_provider(&self, provider: Provider) -> Result<&Arc<dyn OAuthProvider>, OAuthFlowError> {
+        Some(self.provider(provider)?)
+            .filter(|p| p.has_web_flow())
+            .ok_or(OAuthFlowError::NotConfigured(provider))
     }
 
     /// The user of this provider identity, created on first sign-in; the

@@ -13,10 +13,11 @@ impl OAuthService {
     /// Starts a web sign-in and returns the URL to redirect the browser to.
     ///
     /// # Errors
-    /// `NotConfigured` when the provider is off; `Unavailable`/`Unknown`
+    /// `NotConfigured` when the provider or its web flow is off;
+    /// `Unavailable`/`Unknown`
     /// when the state cannot be stored.
     pub async fn start(&self, provider: Provider) -> Result<String, OAuthFlowError> {
-        let oauth = self.provider(provider)?;
+        let oauth = self.web_provider(provider)?;
         let now = self.ports.clock.now();
         let record = OAuthStateRecord {
             state: random_token(),

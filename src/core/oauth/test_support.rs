@@ -16,7 +16,11 @@ pub(super) struct Fixture {
     /// The users, the clock (`auth.now`) and the session the sign-in opens.
     pub auth: AuthFixture,
     pub states: MockOAuthStateStore,
+    /// Web flow on.
     pub google: MockOAuthProvider,
+    pub apple: MockOAuthProvider,
+    /// Whether Apple's web flow is on (`true` unless a test says otherwise).
+    pub apple_web: bool,
 }
 
 impl Fixture {
@@ -25,6 +29,8 @@ impl Fixture {
             auth: AuthFixture::new(),
             states: MockOAuthStateStore::new(),
             google: MockOAuthProvider::new(),
+            apple: MockOAuthProvider::new(),
+            apple_web: true,
         }
     }
 
@@ -50,6 +56,10 @@ impl Fixture {
             .refresh_tokens
             .expect_insert()
             .returning(|_| Ok(()));
+        self.google.expect_has_web_flow().return_const(true);
+        self.apple
+            .expect_has_web_flow()
+            .return_const(self.apple_web);
         let ports = self.auth.ports();
         OAuthService::new(
             OAuthPorts {
@@ -58,6 +68,7 @@ impl Fixture {
                 clock: ports.clock.clone(),
                 google: Some(Arc::new(self.google)),
                 facebook: None,
+                apple: Some(Arc::new(self.apple)),
             },
             Arc::new(AuthService::new(ports, policy())),
         )

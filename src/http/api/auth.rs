@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use nextarget_ports::Provider;
 use poem::web::Data;
 use poem_openapi::{payload::Json, ApiResponse, OpenApi};
 use secrecy::SecretString;
@@ -19,7 +20,7 @@ pub enum Registered {
     /// Account created and signed in.
     #[oai(status = 201)]
     Created(Json<TokenResponse>),
-    /// Google only: that Google account already existed; signed in.
+    /// Google and Apple only: that account already existed; signed in.
     #[oai(status = 200)]
     SignedIn(Json<TokenResponse>),
 }
@@ -33,15 +34,16 @@ type LoginErrors =
 #[OpenApi(tag = "ApiTags::Auth")]
 impl AuthApi {
     /// Sign up with email and password (`provider: local`), or sign in with
-    /// an id_token from Google's native SDK (`provider: google`): 201 when
-    /// that Google account is new, 200 when it already existed.
+    /// an id_token from Google's native SDK (`provider: google`) or from Sign
+    /// in with Apple (`provider: apple`, with `nonce` when the app set one):
+    /// 201 when that account is new, 200 when it already existed.
     ///
     /// Errors: 409 `email_taken`; 422 `validation_error` (bad email, missing
     /// or weak password, password over 72 bytes, missing id_token); 400
     /// `bad_request` for another provider (Facebook signs in through
-    /// `/auth/facebook/start`); 401
-    /// `invalid_id_token`; 502 `provider_error` (Google's keys unreadable);
-    /// 503 `provider_not_configured`.
+    /// `/auth/facebook/start`); 401 `invalid_id_token` (signature,
+    /// algorithm, `aud`, `iss`, `exp`, `nonce`); 502 `provider_error` (the
+    /// provider's keys unreadable); 503 `provider_not_configured`.
     #[oai(path = "/auth/register", method = "post")]
     async fn register(
         &self,
@@ -60,18 +62,10 @@ impl AuthApi {
                 Ok(Registered::Created(Json(session.into())))
             }
             RegisterProvider::Google => {
-                let (session, created) = oauth
-                    .sign_in_with_google_token(
-                        body.id_token.as_deref(),
-                        body.nonce.as_deref(),
-                        &client.0,
-                    )
-                    .await?;
-                Ok(if created {
-                    Registered::Created(Json(session.into()))
-                } else {
-                    Registered::SignedIn(Json(session.into()))
-                })
+                id_token_sign_in(&oauth, Provider::Google, &body, &client).await
+            }
+            RegisterProvider::Apple => {
+                id_token_sign_in(&oauth, Provider::Apple, &body, &client).await
             }
         }
     }
@@ -95,4 +89,27 @@ impl AuthApi {
         let session = service.login(&body.0.email, &password, &client.0).await?;
         Ok(Json(session.into()))
     }
+}
+
+/// A native sign-in with the body's `id_token` and `nonce`: 201 when the
+/// account was created, 200 when it existed.
+async fn id_token_sign_in(
+    oauth: &OAuthService,
+    provider: Provider,
+    body: &RegisterRequest,
+    client: &Client,
+) -> Result<Registered, RegisterErrors> {
+    let (session, created) = oauth
+        .sign_in_with_id_token(
+            provider,
+            body.id_token.as_deref(),
+            body.nonce.as_deref(),
+            &client.0,
+        )
+        .await?;
+    Ok(if created {
+        Registered::Created(Json(session.into()))
+    } else {
+        Registered::SignedIn(Json(session.into()))
+    })
 }

@@ -1,6 +1,7 @@
 use super::Text;
 use poem_openapi::Object;
 use secrecy::ExposeSecret;
+use serde::Deserialize;
 
 use poem_openapi::Enum;
 
@@ -14,10 +15,11 @@ use nextarget_core::auth::Session;
 pub enum RegisterProvider {
     Local,
     Google,
+    Apple,
 }
 
-/// Sign-up. `local` needs `email` and `password`; `google` needs the
-/// `id_token` the app got from Google's SDK.
+/// Sign-up. `local` needs `email` and `password`; `google` and `apple` need
+/// the `id_token` the app got from Google's SDK or Sign in with Apple.
 #[derive(Object)]
 pub struct RegisterRequest {
     /// Required for `local`; trimmed and compared case-insensitively.
@@ -29,14 +31,19 @@ pub struct RegisterRequest {
     /// `local` when absent.
     #[oai(nullable)]
     pub provider: Option<RegisterProvider>,
-    /// Required for `google`.
+    /// Required for `google` and `apple`.
     #[oai(nullable)]
     pub id_token: Option<Text>,
-    /// For `google`: the nonce the app gave Google's SDK, if it gave one;
-    /// the token's `nonce` must then be it or its SHA-256 in hex, and a
-    /// token with a nonce needs one here.
+    /// For `google` and `apple`: the raw nonce the app gave the SDK, if it
+    /// gave one; the token's `nonce` must then be it or its SHA-256 in hex
+    /// (Apple's apps send Apple the hash), and a token with a nonce needs
+    /// one here.
     #[oai(nullable)]
     pub nonce: Option<Text>,
+    /// For `apple`: the user's name, which Apple gives the app at the first
+    /// sign-in only. Accepted and not stored yet.
+    #[oai(nullable)]
+    pub name: Option<Text>,
 }
 
 /// Sign-in with email and password.
@@ -80,4 +87,41 @@ impl From<Session> for TokenResponse {
 pub struct RefreshRequest {
     /// The opaque `refresh_token` of a `TokenResponse`.
     pub refresh_token: Text,
+}
+
+/// What Apple posts to `/auth/apple/callback` (`response_mode=form_post`).
+/// Unknown fields are ignored.
+#[derive(Debug, Object, Deserialize)]
+pub struct AppleCallbackForm {
+    /// The authorization code.
+    #[oai(validator(min_length = 1))]
+    pub code: Option<String>,
+    /// The `state` issued by `/auth/apple/start`.
+    #[oai(validator(min_length = 1))]
+    pub state: Option<String>,
+    /// Set by Apple when the user declined (`user_cancelled_authorize`) or
+    /// the request failed.
+    #[oai(validator(min_length = 1))]
+    pub error: Option<String>,
+    /// JSON with the user's name (and email), sent at the first sign-in
+    /// only. Accepted and not stored yet; the email comes from the
+    /// verified id_token.
+    #[oai(validator(min_length = 1))]
+    pub user: Option<String>,
+}
+
+impl AppleCallbackForm {
+    /// The first field sent empty: the spec says `minLength: 1`, which the
+    /// form parser does not check.
+    pub fn empty_field(&self) -> Option<&'static str> {
+        [
+            ("code", &self.code),
+            ("state", &self.state),
+            ("error", &self.error),
+            ("user", &self.user),
+        ]
+        .into_iter()
+        .find(|(_, value)| value.as_deref() == Some(""))
+        .map(|(name, _)| name)
+    }
 }

@@ -8,7 +8,10 @@ mod text;
 mod user;
 
 pub use ai::{CompletionBody, CompletionRequestBody, HistoryBody, StreamDoneBody};
-pub use auth::{LoginRequest, RefreshRequest, RegisterProvider, RegisterRequest, TokenResponse};
+pub use auth::{
+    AppleCallbackForm, LoginRequest, RefreshRequest, RegisterProvider, RegisterRequest,
+    TokenResponse,
+};
 pub use coach::{AdviceRequestBody, AdviceResponseBody};
 pub use session::{
     ForgotPasswordAccepted, ForgotPasswordRequest, LogoutRequest, PasswordChangeRequest,
