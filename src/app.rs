@@ -28,7 +28,7 @@ use nextarget_core::{
     auth::{AuthPolicy, AuthPorts, AuthService, ResetWorker},
     coach::CoachService,
     health::Readiness,
-    oauth::{OAuthPorts, OAuthService},
+    oauth::{OAuthPolicy, OAuthPorts, OAuthService},
 };
 
 pub use crate::overrides::Overrides;
@@ -163,11 +163,17 @@ impl Application {
                 states: overrides
                     .oauth_states
                     .unwrap_or_else(|| storage.oauth_states.clone()),
+                app_codes: overrides
+                    .app_codes
+                    .unwrap_or_else(|| storage.app_codes.clone()),
                 users: users.clone(),
                 clock,
                 google: overrides.google.or(providers.google),
                 facebook: overrides.facebook.or(providers.facebook),
                 apple: overrides.apple.or(providers.apple),
+            },
+            OAuthPolicy {
+                app_redirect_urls: settings.oauth.app_redirect_urls.clone(),
             },
             auth.clone(),
         ));

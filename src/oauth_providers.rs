@@ -9,8 +9,8 @@ use std::sync::Arc;
 use crate::config::OAuthSettings;
 use anyhow::Context;
 use nextarget_adapters::identity::{
-    self, emulator::IdentityEmulator, AppleConfig, AppleProvider, AppleWebConfig,
-    FacebookConfig, FacebookProvider, GoogleConfig, GoogleProvider,
+    self, emulator::IdentityEmulator, AppleConfig, AppleProvider, AppleWebConfig, FacebookConfig,
+    FacebookProvider, GoogleConfig, GoogleProvider, LIMITED_LOGIN_ISSUER,
 };
 use nextarget_ports::OAuthProvider;
 
@@ -94,6 +94,8 @@ pub(crate) fn build(settings: &OAuthSettings) -> anyhow::Result<Providers> {
                 redirect_uri: f.redirect_uri.to_string(),
                 auth_url: f.auth_url.to_string(),
                 graph_url: f.graph_url.to_string(),
+                jwks_url: f.jwks_url.to_string(),
+                issuer: LIMITED_LOGIN_ISSUER.to_owned(),
             },
             http.clone(),
         ));

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use nextarget_ports::{
-    AccessTokenCodec, Clock, InteractionRepository, LlmClient, Mailer, OAuthProvider,
+    AccessTokenCodec, AppCodeStore, Clock, InteractionRepository, LlmClient, Mailer, OAuthProvider,
     OAuthStateStore, PasswordHasher, PasswordResetStore, RateLimiter, RefreshTokenStore,
     UserRepository,
 };
@@ -25,6 +25,8 @@ pub struct Overrides {
     pub interactions: Option<Arc<dyn InteractionRepository>>,
     /// The OAuth web flows' states.
     pub oauth_states: Option<Arc<dyn OAuthStateStore>>,
+    /// The one-time codes of web flows that end in an app.
+    pub app_codes: Option<Arc<dyn AppCodeStore>>,
     /// Forgot-password tokens.
     pub reset_tokens: Option<Arc<dyn PasswordResetStore>>,
     /// The LLM behind `/ai/*` and `/coach/*`.

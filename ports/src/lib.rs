@@ -4,6 +4,7 @@
 //! With the `mocks` feature each trait also exports a mockall mock
 //! (`MockUserRepository`, `MockClock`, ...) for the core's tests and testers.
 
+pub mod app_codes;
 pub mod clock;
 pub mod email;
 pub mod error;
@@ -22,6 +23,7 @@ pub mod tokens;
 pub mod user;
 pub mod users;
 
+pub use app_codes::{AppCodeRecord, AppCodeStore};
 pub use clock::Clock;
 pub use email::{Email, EmailError};
 pub use error::{StoreContext, StoreError};
@@ -33,7 +35,7 @@ pub use llm::{
 pub use mailer::{Mail, MailError, Mailer};
 pub use metrics::{AuthEvent, Metrics, NoMetrics};
 pub use oauth::{OAuthError, OAuthProvider, VerifiedIdentity};
-pub use oauth_states::{OAuthStateRecord, OAuthStateStore};
+pub use oauth_states::{AppReturn, OAuthStateRecord, OAuthStateStore};
 pub use password::{PasswordHash, PasswordHasher};
 pub use rate_limiter::{
     Attempt, AttemptDecision, FailureCount, LockPolicy, RateDecision, RateLimit, RateLimitError,
@@ -52,6 +54,7 @@ pub use users::UserRepository;
 #[cfg(feature = "mocks")]
 pub mod mocks {
     //! mockall mocks of every port.
+    pub use crate::app_codes::MockAppCodeStore;
     pub use crate::clock::MockClock;
     pub use crate::interactions::MockInteractionRepository;
     pub use crate::llm::MockLlmClient;

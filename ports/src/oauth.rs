@@ -28,8 +28,8 @@ pub enum OAuthError {
     /// unreadable.
     #[error("provider error: {0}")]
     ProviderError(String),
-    /// This provider has no such flow (for example a native token for
-    /// Facebook).
+    /// This provider has no such flow (for example an access token for
+    /// Google).
     #[error("not supported by this provider")]
     Unsupported,
 }
@@ -78,4 +78,22 @@ pub trait OAuthProvider: Send + Sync {
         id_token: &str,
         nonce: Option<String>,
     ) -> Result<VerifiedIdentity, OAuthError>;
+
+    /// Verifies a user access token a native SDK obtained (the Facebook
+    /// SDK's): it MUST be valid, issued to this server's app and not
+    /// expired, by the provider's own answer, before the identity it grants
+    /// is read.
+    ///
+    /// # Errors
+    /// [`OAuthError::InvalidToken`] when the token fails a check or the
+    /// provider refuses it; [`OAuthError::ProviderError`] when the provider
+    /// fails or cannot be reached; [`OAuthError::Unsupported`] (the
+    /// default) for providers whose SDKs give no such token.
+    async fn verify_access_token(
+        &self,
+        access_token: &str,
+    ) -> Result<VerifiedIdentity, OAuthError> {
+        let _ = access_token;
+        Err(OAuthError::Unsupported)
+    }
 }

@@ -135,17 +135,17 @@ impl TryFrom<RawSettings> for Settings {
         let google = google(raw.oauth.google, p);
         let facebook = facebook(raw.oauth.facebook, p);
         let apple = apple(raw.oauth.apple, p);
+        let app_redirect_urls = p.all(list(raw.oauth.app_redirect_urls).into_iter().map(app_link));
 
-        match (server, auth, llm, rate_limit, mail, google, facebook, apple) {
+        let providers = (google, facebook, apple, app_redirect_urls);
+        match (server, auth, llm, rate_limit, mail, providers) {
             (
                 Some(server),
                 Some(auth),
                 Some(llm),
                 Some(rate_limit),
                 Some(mail),
-                Some(google),
-                Some(facebook),
-                Some(apple),
+                (Some(google), Some(facebook), Some(apple), Some(app_redirect_urls)),
             ) if problems.0.is_empty() => Ok(Settings {
                 environment: raw.environment,
                 server,
@@ -156,6 +156,7 @@ impl TryFrom<RawSettings> for Settings {
                 mail,
                 oauth: OAuthSettings {
                     emulator: raw.oauth.emulator,
+                    app_redirect_urls,
                     google,
                     facebook,
                     apple,
@@ -243,6 +244,19 @@ fn endpoint(key: &str, value: &str) -> Result<Url, String> {
 
 fn absolute_url(key: &str, value: &str) -> Result<Url, String> {
     Url::parse(value.trim()).map_err(|err| format!("{key}: {value:?} is not a valid URL ({err})"))
+}
+
+/// An `oauth.app_redirect_urls` entry, kept as written: an absolute URL
+/// (a custom scheme like `nextarget://auth`, or an `https` link) with no
+/// fragment, since the callback appends its query to it.
+fn app_link(entry: String) -> Result<String, String> {
+    let url = absolute_url("oauth.app_redirect_urls", &entry)?;
+    if url.fragment().is_some() {
+        return Err(format!(
+            "oauth.app_redirect_urls: {entry:?} has a fragment (#...); an app link takes none"
+        ));
+    }
+    Ok(entry)
 }
 
 /// The value when set and not blank.
@@ -352,13 +366,16 @@ fn facebook(raw: RawFacebook, p: &mut Problems) -> Option<Option<FacebookSetting
     ));
     let auth_url = p.ok(endpoint("oauth.facebook.auth_url", &raw.auth_url));
     let graph_url = p.ok(endpoint("oauth.facebook.graph_url", &raw.graph_url));
-    let (credentials, auth_url, graph_url) = (credentials?, auth_url?, graph_url?);
+    let jwks_url = p.ok(endpoint("oauth.facebook.jwks_url", &raw.jwks_url));
+    let (credentials, auth_url, graph_url, jwks_url) =
+        (credentials?, auth_url?, graph_url?, jwks_url?);
     Some(credentials.map(|c| FacebookSettings {
         client_id: c.client_id,
         client_secret: c.client_secret,
         redirect_uri: c.redirect_uri,
         auth_url,
         graph_url,
+        jwks_url,
     }))
 }
 

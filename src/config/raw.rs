@@ -106,6 +106,9 @@ pub(super) struct RawOAuth {
     /// `oauth.emulator`: serve the providers from the server itself.
     #[serde(default)]
     pub emulator: bool,
+    /// `oauth.app_redirect_urls`: the app links a web flow may end in.
+    #[serde(default)]
+    pub app_redirect_urls: Vec<String>,
     #[serde(default)]
     pub google: RawGoogle,
     #[serde(default)]
@@ -134,6 +137,7 @@ pub(super) struct RawFacebook {
     pub redirect_uri: Option<String>,
     pub auth_url: String,
     pub graph_url: String,
+    pub jwks_url: String,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -162,6 +162,10 @@ pub struct OAuthSettings {
     /// `oauth.emulator` (see the contract's "For app developers and
     /// testers"); refused in production.
     pub emulator: bool,
+    /// `oauth.app_redirect_urls`: the app links (`nextarget://auth`, an
+    /// `https` universal link) a web flow may end in, as configured (each
+    /// an absolute URL without a fragment); `redirect_to` must equal one.
+    pub app_redirect_urls: Vec<String>,
     pub google: Option<GoogleSettings>,
     pub facebook: Option<FacebookSettings>,
     pub apple: Option<AppleSettings>,
@@ -188,6 +192,8 @@ pub struct FacebookSettings {
     pub redirect_uri: Url,
     pub auth_url: Url,
     pub graph_url: Url,
+    /// The keys of iOS Limited Login id_tokens.
+    pub jwks_url: Url,
 }
 
 /// Sign in with Apple: on when `client_id` or `native_client_ids` is set.

@@ -163,6 +163,7 @@ pub(super) fn routes() -> Route {
         .at("/:provider/id_token", post(id_token))
         .at("/google/token", post(google_token))
         .at("/google/jwks", get(jwks))
+        .at("/facebook/jwks", get(jwks))
         .at("/facebook/oauth/access_token", get(facebook_access_token))
         .at("/facebook/me", get(facebook_me))
 }

@@ -11,6 +11,6 @@ mod id_token;
 mod jwks;
 
 pub use apple::{AppleConfig, AppleProvider, AppleSigningKey, AppleWebConfig};
-pub use facebook::{FacebookConfig, FacebookProvider};
+pub use facebook::{FacebookConfig, FacebookProvider, LIMITED_LOGIN_ISSUER};
 pub use google::{GoogleConfig, GoogleProvider};
 pub use http::http_client;

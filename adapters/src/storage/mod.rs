@@ -11,7 +11,8 @@ use std::{sync::Arc, time::Duration};
 
 use anyhow::{bail, Context};
 use nextarget_ports::{
-    InteractionRepository, OAuthStateStore, PasswordResetStore, RefreshTokenStore, UserRepository,
+    AppCodeStore, InteractionRepository, OAuthStateStore, PasswordResetStore, RefreshTokenStore,
+    UserRepository,
 };
 use secrecy::{ExposeSecret, SecretString};
 
@@ -26,6 +27,8 @@ pub struct Storage {
     pub interactions: Arc<dyn InteractionRepository>,
     pub oauth_states: Arc<dyn OAuthStateStore>,
     pub reset_tokens: Arc<dyn PasswordResetStore>,
+    /// The one-time codes of web sign-ins that end in an app.
+    pub app_codes: Arc<dyn AppCodeStore>,
     /// Closes the pool (graceful shutdown).
     pub closer: Arc<dyn StorageCloser>,
 }
@@ -84,6 +87,7 @@ impl Storage {
             + InteractionRepository
             + OAuthStateStore
             + PasswordResetStore
+            + AppCodeStore
             + 'static,
     {
         Storage {
@@ -91,7 +95,8 @@ impl Storage {
             refresh_tokens: store.clone(),
             interactions: store.clone(),
             oauth_states: store.clone(),
-            reset_tokens: store,
+            reset_tokens: store.clone(),
+            app_codes: store,
             closer,
         }
     }

@@ -5,6 +5,7 @@
 #[path = "../common/db.rs"]
 mod db;
 
+mod app_codes;
 mod interactions;
 mod oauth_states;
 mod refresh_tokens;

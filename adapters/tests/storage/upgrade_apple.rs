@@ -216,7 +216,7 @@ async fn a_database_from_before_apple_keeps_every_row_and_takes_apple_accounts(b
         provider: Provider::Apple,
         nonce: "n".into(),
         pkce_verifier: "v".repeat(43),
-        redirect_uri: None,
+        app: None,
         expires_at: now + Duration::minutes(10),
     };
     s.oauth_states.put(&record, now).await.expect("apple state");

@@ -3,7 +3,11 @@ use nextarget_ports::{
 };
 use uuid::Uuid;
 
-use super::{callback::CallbackParams, test_support::Fixture, OAuthFlowError};
+use super::{
+    callback::CallbackParams,
+    test_support::{signed_in, Fixture},
+    AppStartParams, NativeToken, OAuthFlowError,
+};
 
 fn params(code: &str, state: &str) -> CallbackParams {
     CallbackParams {
@@ -59,11 +63,11 @@ async fn a_good_callback_creates_the_user_once_and_opens_a_session() {
         .expect_create()
         .withf(|u| u.email.as_str() == "gina@example.com" && u.provider == Provider::Google)
         .returning(|u| Ok(u.clone().into()));
-    let session = fx
-        .service()
-        .callback(Provider::Google, params("c0de", "state-1"), &client())
-        .await
-        .expect("session");
+    let session = signed_in(
+        fx.service()
+            .callback(Provider::Google, params("c0de", "state-1"), &client())
+            .await,
+    );
     assert_eq!(session.user.provider_subject.as_deref(), Some("sub-1"));
 }
 
@@ -142,7 +146,11 @@ async fn an_email_owned_by_another_account_of_the_provider_is_email_taken() {
         .returning(|_| Err(StoreError::Duplicate("users_email_provider")));
     let err = fx
         .service()
-        .sign_in_with_id_token(Provider::Google, Some("token"), None, &client())
+        .sign_in_native(
+            Provider::Google,
+            NativeToken::id_token("token", None),
+            &client(),
+        )
         .await
         .err();
     assert!(matches!(err, Some(OAuthFlowError::EmailTaken)), "{err:?}");
@@ -161,7 +169,11 @@ async fn a_known_google_subject_signs_in_without_a_new_account() {
     fx.auth.users.expect_create().never();
     let (_, created) = fx
         .service()
-        .sign_in_with_id_token(Provider::Google, Some("token"), None, &client())
+        .sign_in_native(
+            Provider::Google,
+            NativeToken::id_token("token", None),
+            &client(),
+        )
         .await
         .expect("signed in");
     assert!(!created);
@@ -172,7 +184,7 @@ async fn a_missing_id_token_is_a_validation_error() {
     let fx = Fixture::new();
     let err = fx
         .service()
-        .sign_in_with_id_token(Provider::Google, None, None, &client())
+        .sign_in_native(Provider::Google, NativeToken::default(), &client())
         .await
         .err();
     assert!(
@@ -202,11 +214,11 @@ async fn an_identity_without_an_email_gets_the_cores_placeholder() {
         .withf(|u| u.email.as_str() == "g-77@google.invalid" && u.provider == Provider::Google)
         .times(1)
         .returning(|u| Ok(u.clone().into()));
-    let session = fx
-        .service()
-        .callback(Provider::Google, params("c0de", "state-1"), &client())
-        .await
-        .expect("session");
+    let session = signed_in(
+        fx.service()
+            .callback(Provider::Google, params("c0de", "state-1"), &client())
+            .await,
+    );
     assert_eq!(session.user.email.as_str(), "g-77@google.invalid");
 }
 
@@ -232,7 +244,11 @@ async fn an_apple_identity_without_an_email_gets_an_apple_invalid_placeholder() 
         .returning(|u| Ok(u.clone().into()));
     let (session, created) = fx
         .service()
-        .sign_in_with_id_token(Provider::Apple, Some("apple-token"), Some("n-1"), &client())
+        .sign_in_native(
+            Provider::Apple,
+            NativeToken::id_token("apple-token", Some("n-1")),
+            &client(),
+        )
         .await
         .expect("signed in");
     assert!(created);
@@ -248,7 +264,10 @@ async fn apple_on_for_native_tokens_only_refuses_its_web_flow_without_spending_a
     fx.states.expect_take().never();
     fx.states.expect_put().never();
     let service = fx.service();
-    let err = service.start(Provider::Apple).await.err();
+    let err = service
+        .start(Provider::Apple, AppStartParams::default())
+        .await
+        .err();
     assert!(
         matches!(err, Some(OAuthFlowError::NotConfigured(Provider::Apple))),
         "{err:?}"
@@ -272,7 +291,11 @@ async fn a_rejected_apple_token_is_invalid_id_token_and_creates_no_user() {
     fx.auth.users.expect_create().never();
     let err = fx
         .service()
-        .sign_in_with_id_token(Provider::Apple, Some("token"), None, &client())
+        .sign_in_native(
+            Provider::Apple,
+            NativeToken::id_token("token", None),
+            &client(),
+        )
         .await
         .err();
     assert_eq!(

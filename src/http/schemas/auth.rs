@@ -8,18 +8,20 @@ use poem_openapi::Enum;
 use super::UserBody;
 use nextarget_core::auth::Session;
 
-/// The providers `/auth/register` accepts (Facebook signs in through
-/// `/auth/facebook/start`).
+/// The providers `/auth/register` accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
 #[oai(rename = "RegisterProvider", rename_all = "lowercase")]
 pub enum RegisterProvider {
     Local,
     Google,
     Apple,
+    Facebook,
 }
 
 /// Sign-up. `local` needs `email` and `password`; `google` and `apple` need
-/// the `id_token` the app got from Google's SDK or Sign in with Apple.
+/// the `id_token` the app got from Google's SDK or Sign in with Apple;
+/// `facebook` needs the Facebook SDK's `access_token`, or on iOS the
+/// Limited Login `id_token` (one of the two).
 #[derive(Object)]
 pub struct RegisterRequest {
     /// Required for `local`; trimmed and compared case-insensitively.
@@ -31,11 +33,17 @@ pub struct RegisterRequest {
     /// `local` when absent.
     #[oai(nullable)]
     pub provider: Option<RegisterProvider>,
-    /// Required for `google` and `apple`.
+    /// Required for `google` and `apple`; for `facebook`, the Limited
+    /// Login id_token (iOS), instead of `access_token`.
     #[oai(nullable)]
     pub id_token: Option<Text>,
-    /// For `google` and `apple`: the raw nonce the app gave the SDK, if it
-    /// gave one; the token's `nonce` must then be it or its SHA-256 in hex
+    /// For `facebook`: the user access token the Facebook SDK gave the app
+    /// (`AccessToken.current.tokenString` on iOS,
+    /// `AccessToken.getCurrentAccessToken().token` on Android).
+    #[oai(nullable)]
+    pub access_token: Option<Text>,
+    /// With an `id_token`: the raw nonce the app gave the SDK, if it gave
+    /// one; the token's `nonce` must then be it or its SHA-256 in hex
     /// (Apple's apps send Apple the hash), and a token with a nonce needs
     /// one here.
     #[oai(nullable)]
@@ -87,6 +95,17 @@ impl From<Session> for TokenResponse {
 pub struct RefreshRequest {
     /// The opaque `refresh_token` of a `TokenResponse`.
     pub refresh_token: Text,
+}
+
+/// `POST /auth/exchange`: the one-time code of an app link, and the PKCE
+/// verifier the app made for it.
+#[derive(Object)]
+pub struct ExchangeRequest {
+    /// The `code` the callback put on the app link.
+    pub code: Text,
+    /// The app's PKCE verifier, whose S256 challenge went to `/start` as
+    /// `code_challenge`.
+    pub code_verifier: Text,
 }
 
 /// What Apple posts to `/auth/apple/callback` (`response_mode=form_post`).

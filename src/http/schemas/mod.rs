@@ -9,8 +9,8 @@ mod user;
 
 pub use ai::{CompletionBody, CompletionRequestBody, HistoryBody, StreamDoneBody};
 pub use auth::{
-    AppleCallbackForm, LoginRequest, RefreshRequest, RegisterProvider, RegisterRequest,
-    TokenResponse,
+    AppleCallbackForm, ExchangeRequest, LoginRequest, RefreshRequest, RegisterProvider,
+    RegisterRequest, TokenResponse,
 };
 pub use coach::{AdviceRequestBody, AdviceResponseBody};
 pub use session::{

@@ -131,6 +131,11 @@ impl IdentityEmulator {
         self.url("emulator/google")
     }
 
+    /// The issuer of its Facebook Limited Login id_tokens.
+    pub fn facebook_issuer(&self) -> String {
+        self.url("emulator/facebook")
+    }
+
     /// Google's adapter configuration, pointed at the emulator.
     pub fn google_config(&self) -> GoogleConfig {
         GoogleConfig {
@@ -153,6 +158,8 @@ impl IdentityEmulator {
             redirect_uri: self.url("auth/facebook/callback"),
             auth_url: self.url("emulator/facebook/authorize"),
             graph_url: self.url("emulator/facebook"),
+            jwks_url: self.url("emulator/facebook/jwks"),
+            issuer: self.facebook_issuer(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! store: the statements are portable, only the pool differs), plus the
 //! translation of driver errors into `StoreError`.
 
+mod app_codes;
 mod errors;
 mod interactions;
 mod oauth_states;
@@ -11,6 +12,7 @@ mod reset_tokens;
 mod sessions;
 mod users;
 
+pub(crate) use app_codes::{impl_app_code_store, AppCodeRow, APP_CODE_COLUMNS};
 pub(crate) use errors::store_error;
 pub(crate) use interactions::{
     bind_interaction, impl_interaction_repository, usage_columns, InteractionRow,
@@ -31,6 +33,7 @@ macro_rules! impl_sql_ports {
         $crate::storage::sql::impl_oauth_state_store!($store);
         $crate::storage::sql::impl_refresh_token_store!($store, $db);
         $crate::storage::sql::impl_password_reset_store!($store);
+        $crate::storage::sql::impl_app_code_store!($store);
     };
 }
 
