@@ -6,6 +6,7 @@ mod apple_support;
 mod common;
 mod support;
 
+mod app_link;
 mod apple;
 mod apple_tokens;
 mod e2e;

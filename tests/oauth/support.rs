@@ -26,6 +26,10 @@ pub const ISSUER: &str = "https://accounts.google.com";
 pub const KID: &str = "test-key-1";
 pub const FB_CLIENT_ID: &str = "fb-app-1";
 pub const FB_SECRET: &str = "fb-app-secret-for-tests";
+/// The app links of `oauth.app_redirect_urls`: a custom scheme and a
+/// universal (App) link.
+pub const APP_LINK: &str = "nextarget://auth";
+pub const UNIVERSAL_LINK: &str = "https://app.example.com/auth/done";
 
 const KEY_PEM: &[u8] = include_bytes!("../fixtures/google_test_key.pem");
 const OTHER_KEY_PEM: &[u8] = include_bytes!("../fixtures/other_test_key.pem");
@@ -73,6 +77,11 @@ pub async fn spawn_with_idp(backend: Backend, idp: &str, token_url: &str) -> Opt
         ),
         ("oauth.facebook.auth_url", format!("{idp}/dialog/oauth")),
         ("oauth.facebook.graph_url", format!("{idp}/v19.0")),
+        ("oauth.facebook.jwks_url", format!("{idp}/fb/jwks")),
+        (
+            "oauth.app_redirect_urls",
+            format!("{APP_LINK},{UNIVERSAL_LINK}"),
+        ),
     ];
     let overrides: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
     spawn_app_with_clock(backend, &overrides).await
@@ -168,7 +177,18 @@ impl Started {
 }
 
 pub async fn start(app: &TestApp, provider: &str) -> Started {
-    let resp = app.get(&format!("/auth/{provider}/start")).await;
+    start_with(app, provider, &[]).await
+}
+
+/// `/start` of `provider` with `query` (an app's `redirect_to` ...).
+pub async fn start_with(app: &TestApp, provider: &str, query: &[(&str, &str)]) -> Started {
+    let resp = app
+        .client
+        .get(app.url(&format!("/auth/{provider}/start")))
+        .query(query)
+        .send()
+        .await
+        .expect("request");
     assert_eq!(resp.status(), 302, "start answers a redirect");
     let location = resp.headers()["location"]
         .to_str()
