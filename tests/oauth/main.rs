@@ -12,6 +12,7 @@ mod apple_tokens;
 mod e2e;
 mod emulator;
 mod facebook;
+mod facebook_native;
 mod google;
 mod google_tokens;
 mod mock_provider;
