@@ -128,6 +128,38 @@ fn id_token(
 }
 
 #[derive(Deserialize)]
+struct SdkTokenRequest {
+    email: String,
+    sub: Option<String>,
+}
+
+/// A Facebook SDK access token for a made-up account (what `LoginManager`
+/// gives the app).
+#[handler]
+fn facebook_sdk_token(
+    Json(body): Json<SdkTokenRequest>,
+    emulator: Data<&Arc<IdentityEmulator>>,
+) -> Response {
+    match emulator.facebook_sdk_token(&body.email, body.sub.as_deref()) {
+        Ok(token) => Json(serde_json::json!({ "access_token": token })).into_response(),
+        Err(err) => refused(&err),
+    }
+}
+
+#[derive(Deserialize)]
+struct DebugTokenQuery {
+    input_token: String,
+}
+
+#[handler]
+fn facebook_debug_token(
+    Query(query): Query<DebugTokenQuery>,
+    emulator: Data<&Arc<IdentityEmulator>>,
+) -> Json<serde_json::Value> {
+    Json(emulator.facebook_debug_token(&query.input_token))
+}
+
+#[derive(Deserialize)]
 struct CodeQuery {
     code: String,
 }
@@ -166,4 +198,6 @@ pub(super) fn routes() -> Route {
         .at("/facebook/jwks", get(jwks))
         .at("/facebook/oauth/access_token", get(facebook_access_token))
         .at("/facebook/me", get(facebook_me))
+        .at("/facebook/debug_token", get(facebook_debug_token))
+        .at("/facebook/access_token", post(facebook_sdk_token))
 }

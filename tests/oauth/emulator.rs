@@ -26,7 +26,19 @@ fn location(resp: &Response) -> String {
 /// `only_state`, the form posts `email`, `name` and `state` alone (the
 /// contract's form), else every field the page carries.
 async fn web_sign_in(app: &TestApp, provider: &str, email: &str, only_state: bool) -> Response {
-    let start = app.get(&format!("/auth/{provider}/start")).await;
+    let start = format!("/auth/{provider}/start");
+    web_sign_in_from(app, &start, provider, email, only_state).await
+}
+
+/// [`web_sign_in`] from the `/start` path (and query) `start`.
+async fn web_sign_in_from(
+    app: &TestApp,
+    start: &str,
+    provider: &str,
+    email: &str,
+    only_state: bool,
+) -> Response {
+    let start = app.get(start).await;
     let authorize = location(&start);
     assert!(
         authorize.starts_with(&app.url(&format!("/emulator/{provider}/authorize?"))),
@@ -120,4 +132,83 @@ async fn without_the_emulator_there_is_none() {
     let app = spawn_app_with(Backend::Sqlite, &[]).await.expect("app");
     let resp = app.get("/emulator/google/authorize").await;
     assert_eq!(resp.status(), 404);
+}
+
+#[tokio::test]
+async fn the_emulators_facebook_sdk_tokens_sign_in_natively() {
+    let app = emulated().await;
+    let mint = |path: &'static str, body: Value| {
+        let app = &app;
+        async move {
+            let resp = app.post_json(path, &body).await;
+            assert_eq!(resp.status(), 200, "{path}");
+            resp.json::<Value>().await.expect("minted")
+        }
+    };
+    // The access token LoginManager would give the Android or iOS app:
+    // checked by the real adapter at the emulator's debug_token, then /me.
+    let minted = mint(
+        "/emulator/facebook/access_token",
+        json!({"email": "sdk@example.com", "sub": "fb-sdk-1"}),
+    )
+    .await;
+    let token = minted["access_token"].as_str().expect("access_token");
+    let body = json!({"provider": "facebook", "access_token": token});
+    let resp = app.post_json("/auth/register", &body).await;
+    assert_eq!(resp.status(), 201);
+    let first: Value = resp.json().await.expect("tokens");
+    assert_eq!(first["user"]["email"], "sdk@example.com");
+    let resp = app.post_json("/auth/register", &body).await;
+    assert_eq!(resp.status(), 200);
+    let body = json!({"provider": "facebook", "access_token": "not-one-of-its-tokens"});
+    let resp = app.post_json("/auth/register", &body).await;
+    assert_eq!(resp.status(), 401);
+    // Limited Login's id_token for the same account: the same user.
+    let minted = mint(
+        "/emulator/facebook/id_token",
+        json!({"email": "sdk@example.com", "sub": "fb-sdk-1", "nonce": "n-1"}),
+    )
+    .await;
+    let id_token = minted["id_token"].as_str().expect("id_token");
+    for (nonce, status) in [("n-1", 200), ("n-2", 401)] {
+        let body = json!({"provider": "facebook", "id_token": id_token, "nonce": nonce});
+        let resp = app.post_json("/auth/register", &body).await;
+        assert_eq!(resp.status(), status, "nonce {nonce}");
+        if status == 200 {
+            let again: Value = resp.json().await.expect("tokens");
+            assert_eq!(again["user"]["id"], first["user"]["id"]);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_apps_web_flow_through_the_emulator_ends_in_the_app() {
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[
+            ("oauth.emulator", "true"),
+            ("oauth.app_redirect_urls", "nextarget://auth"),
+        ],
+    )
+    .await
+    .expect("app");
+    // RFC 7636's example pair.
+    let (verifier, challenge) = (
+        "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+        "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    );
+    let start = format!(
+        "/auth/facebook/start?redirect_to=nextarget%3A%2F%2Fauth&code_challenge={challenge}&app_state=st"
+    );
+    let resp = web_sign_in_from(&app, &start, "facebook", "app@example.com", true).await;
+    let landed = reqwest::Url::parse(&location(&resp)).expect("app link");
+    assert_eq!(landed.scheme(), "nextarget");
+    let query: std::collections::HashMap<String, String> =
+        landed.query_pairs().into_owned().collect();
+    assert_eq!(query["app_state"], "st");
+    let body = json!({"code": query["code"], "code_verifier": verifier});
+    let resp = app.post_json("/auth/exchange", &body).await;
+    assert_eq!(resp.status(), 200);
+    let tokens: Value = resp.json().await.expect("tokens");
+    assert_eq!(tokens["user"]["email"], "app@example.com");
 }

@@ -2,7 +2,8 @@
 //! like Firebase's Auth Emulator: Google and Facebook served by the server
 //! itself, so a tester signs in with made-up accounts through the real
 //! client code. The emulator plays the provider's side only: its authorize
-//! page, its codes, its token endpoint, its keys, Facebook's Graph `/me`.
+//! page, its codes, its token endpoint, its keys, Facebook's Graph `/me`
+//! and `debug_token`, and the tokens a native SDK would give the app.
 //! The real provider adapters are pointed at it ([`IdentityEmulator::google_config`],
 //! [`IdentityEmulator::facebook_config`]) and run unchanged, exchange and
 //! id_token checks included, as does everything after them.
@@ -153,7 +154,7 @@ impl IdentityEmulator {
     /// Facebook's adapter configuration, pointed at the emulator.
     pub fn facebook_config(&self) -> FacebookConfig {
         FacebookConfig {
-            client_id: "emulator-facebook-app".into(),
+            client_id: tokens::FACEBOOK_APP_ID.into(),
             client_secret: SecretString::from("emulator-facebook-secret".to_owned()),
             redirect_uri: self.url("auth/facebook/callback"),
             auth_url: self.url("emulator/facebook/authorize"),
@@ -292,8 +293,9 @@ impl IdentityEmulator {
         }
         let id_token = self
             .keys
-            .google_id_token(
+            .id_token(
                 &self.google_issuer(),
+                tokens::GOOGLE_CLIENT_ID,
                 &grant.account,
                 grant.nonce.as_deref(),
             )
@@ -306,8 +308,8 @@ impl IdentityEmulator {
         }))
     }
 
-    /// An id_token for native sign-in (`POST /auth/register` with
-    /// `provider: google`), for a made-up account.
+    /// An id_token for native sign-in (`POST /auth/register`), for a
+    /// made-up account: Google's, or Facebook's iOS Limited Login.
     ///
     /// # Errors
     /// `BadRequest` without an email, or for a provider without native
@@ -319,16 +321,70 @@ impl IdentityEmulator {
         sub: Option<&str>,
         nonce: Option<&str>,
     ) -> Result<String, EmulatorError> {
-        if provider != Provider::Google {
-            return Err(EmulatorError::BadRequest(format!(
-                "no native id_token for {provider} in the emulator"
-            )));
-        }
+        let (issuer, audience) = match provider {
+            Provider::Google => (self.google_issuer(), tokens::GOOGLE_CLIENT_ID),
+            Provider::Facebook => (self.facebook_issuer(), tokens::FACEBOOK_APP_ID),
+            _ => {
+                return Err(EmulatorError::BadRequest(format!(
+                    "no native id_token for {provider} in the emulator"
+                )))
+            }
+        };
         let account = Self::account(email, sub, None)?;
         self.remember(provider, &account);
         self.keys
-            .google_id_token(&self.google_issuer(), &account, nonce)
+            .id_token(&issuer, audience, &account, nonce)
             .map_err(|e| EmulatorError::BadRequest(e.to_string()))
+    }
+
+    /// A Facebook SDK user access token for a made-up account, as the app
+    /// would get from `LoginManager` (for `POST /auth/register` with
+    /// `access_token`).
+    ///
+    /// # Errors
+    /// `BadRequest` without an email.
+    pub fn facebook_sdk_token(
+        &self,
+        email: &str,
+        sub: Option<&str>,
+    ) -> Result<String, EmulatorError> {
+        let account = Self::account(email, sub, None)?;
+        self.remember(Provider::Facebook, &account);
+        Ok(self.facebook_token_for(account))
+    }
+
+    fn facebook_token_for(&self, account: Account) -> String {
+        let token = random_token();
+        if let Ok(mut tokens) = self.facebook_tokens.lock() {
+            tokens.insert(token.clone(), account);
+        }
+        token
+    }
+
+    /// Graph's `debug_token`: what it says of `input_token`, one of its own
+    /// (valid, issued to its app, an hour left) or not (`is_valid` false),
+    /// always with a 200 as Graph answers.
+    pub fn facebook_debug_token(&self, input_token: &str) -> serde_json::Value {
+        let account = self
+            .facebook_tokens
+            .lock()
+            .ok()
+            .and_then(|tokens| tokens.get(input_token).cloned());
+        match account {
+            Some(account) => {
+                let now = chrono::Utc::now().timestamp();
+                serde_json::json!({"data": {
+                    "app_id": tokens::FACEBOOK_APP_ID, "type": "USER",
+                    "application": "NexTarget (emulated)", "is_valid": true,
+                    "issued_at": now, "expires_at": now + 3600,
+                    "scopes": ["public_profile", "email"], "user_id": account.sub,
+                }})
+            }
+            None => serde_json::json!({"data": {
+                "error": {"code": 190, "message": "Invalid OAuth access token."},
+                "is_valid": false, "scopes": [],
+            }}),
+        }
     }
 
     /// The JWKS its id_tokens verify with.
@@ -342,10 +398,7 @@ impl IdentityEmulator {
     /// `InvalidCode`.
     pub fn facebook_access_token(&self, code: &str) -> Result<serde_json::Value, EmulatorError> {
         let grant = self.take(Provider::Facebook, code)?;
-        let token = random_token();
-        if let Ok(mut tokens) = self.facebook_tokens.lock() {
-            tokens.insert(token.clone(), grant.account);
-        }
+        let token = self.facebook_token_for(grant.account);
         Ok(serde_json::json!({
             "access_token": token,
             "token_type": "bearer",

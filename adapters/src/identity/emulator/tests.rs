@@ -166,3 +166,22 @@ fn a_form_with_only_the_state_finds_the_rest_from_the_page() {
         Some(EmulatorError::InvalidVerifier)
     );
 }
+
+#[test]
+fn debug_token_vouches_for_its_own_tokens_only() {
+    let e = emulator();
+    let token = e
+        .facebook_sdk_token("sdk@example.com", Some("fb-1"))
+        .expect("token");
+    let known = e.facebook_debug_token(&token);
+    assert_eq!(known["data"]["is_valid"], true);
+    assert_eq!(known["data"]["app_id"], super::tokens::FACEBOOK_APP_ID);
+    assert_eq!(known["data"]["user_id"], "fb-1");
+    let unknown = e.facebook_debug_token("forged");
+    assert_eq!(unknown["data"]["is_valid"], false);
+    assert_eq!(
+        e.facebook_me(&token).expect("me")["email"],
+        "sdk@example.com"
+    );
+    assert!(e.facebook_sdk_token("no email", None).is_err());
+}

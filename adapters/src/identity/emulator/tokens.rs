@@ -1,5 +1,6 @@
 //! The emulator's signing key and the id_tokens it signs (RS256, `kid`
-//! `nextarget-emulator-1`), as Google's would read.
+//! `nextarget-emulator-1`), as Google's (or Facebook's Limited Login) would
+//! read.
 
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
@@ -8,6 +9,9 @@ use super::Account;
 
 /// The `aud` of every id_token the emulator signs for Google.
 pub(crate) const GOOGLE_CLIENT_ID: &str = "emulator-google-client";
+/// Its Facebook app id: the `client_id`, the app its access tokens are
+/// issued to and the `aud` of its Limited Login id_tokens.
+pub(crate) const FACEBOOK_APP_ID: &str = "emulator-facebook-app";
 const KID: &str = "nextarget-emulator-1";
 const KEY_PEM: &str = include_str!("emulator_key.pem");
 const JWK: &str = include_str!("emulator_key.jwk.json");
@@ -29,18 +33,19 @@ impl Keys {
         json!({ "keys": [self.jwk.clone()] })
     }
 
-    /// An id_token for `account` from `issuer`, valid an hour, with
-    /// `nonce` when given.
-    pub fn google_id_token(
+    /// An id_token for `account` from `issuer` for `audience`, valid an
+    /// hour, with `nonce` when given.
+    pub fn id_token(
         &self,
         issuer: &str,
+        audience: &str,
         account: &Account,
         nonce: Option<&str>,
     ) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let mut claims = json!({
             "iss": issuer,
-            "aud": GOOGLE_CLIENT_ID,
+            "aud": audience,
             "sub": account.sub,
             "email": account.email,
             "email_verified": true,
