@@ -1,11 +1,13 @@
 //! The identity emulator (`oauth.emulator = true`; refused in production),
-//! like Firebase's Auth Emulator: Google and Facebook served by the server
-//! itself, so a tester signs in with made-up accounts through the real
+//! like Firebase's Auth Emulator: Google, Facebook and Apple served by the
+//! server itself, so a tester signs in with made-up accounts through the real
 //! client code. The emulator plays the provider's side only: its authorize
-//! page, its codes, its token endpoint, its keys, Facebook's Graph `/me`.
-//! The real provider adapters are pointed at it ([`IdentityEmulator::google_config`],
-//! [`IdentityEmulator::facebook_config`]) and run unchanged, exchange and
-//! id_token checks included, as does everything after them.
+//! page, its codes, its token endpoint, its keys, Facebook's Graph `/me`,
+//! Apple's form post back to the callback. The real provider adapters are
+//! pointed at it ([`IdentityEmulator::google_config`],
+//! [`IdentityEmulator::facebook_config`], [`IdentityEmulator::apple_config`])
+//! and run unchanged, exchange and id_token checks included, as does
+//! everything after them.
 //!
 //! Its signing key is committed (`emulator_key.pem`): it is no secret,
 //! since tokens it signs are trusted only by a server whose providers point
@@ -30,7 +32,7 @@ use sha2::{Digest, Sha256};
 
 pub use page::AuthorizeQuery;
 
-use super::{FacebookConfig, GoogleConfig};
+use super::{AppleConfig, AppleSigningKey, AppleWebConfig, FacebookConfig, GoogleConfig};
 
 /// How long a code the emulator issued may be exchanged.
 const CODE_TTL: Duration = Duration::from_secs(300);
@@ -102,8 +104,18 @@ fn subject_for(email: &str) -> String {
 pub(crate) fn provider_path(provider: Provider) -> &'static str {
     match provider {
         Provider::Facebook => "facebook",
+        Provider::Apple => "apple",
         _ => "google",
     }
+}
+
+/// How the browser goes back to the callback: a redirect with the code in
+/// the query (Google, Facebook), or a page posting a form (Apple's
+/// `form_post`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Return {
+    Redirect(String),
+    FormPost(String),
 }
 
 impl IdentityEmulator {
@@ -143,6 +155,31 @@ impl IdentityEmulator {
             issuers: vec![self.google_issuer()],
             native_client_ids: Vec::new(),
         }
+    }
+
+    /// Apple's adapter configuration, pointed at the emulator: its client
+    /// secret is signed with a committed emulator key, like the rest no
+    /// secret.
+    ///
+    /// # Errors
+    /// When the committed key cannot be read (a broken build).
+    pub fn apple_config(&self) -> anyhow::Result<AppleConfig> {
+        let key = AppleSigningKey::from_pem(include_str!("emulator_apple_client_key.p8"))
+            .map_err(|e| anyhow::anyhow!("the emulator's Apple key: {e}"))?;
+        Ok(AppleConfig {
+            client_id: Some(tokens::APPLE_CLIENT_ID.into()),
+            native_client_ids: Vec::new(),
+            jwks_url: self.url("emulator/apple/jwks"),
+            web: Some(AppleWebConfig {
+                client_id: tokens::APPLE_CLIENT_ID.into(),
+                team_id: "EMULATOR01".into(),
+                key_id: "EMULATORK1".into(),
+                private_key: key,
+                redirect_uri: self.url("auth/apple/callback"),
+                auth_url: self.url("emulator/apple/authorize"),
+                token_url: self.url("emulator/apple/token"),
+            }),
+        })
     }
 
     /// Facebook's adapter configuration, pointed at the emulator.
@@ -216,7 +253,7 @@ impl IdentityEmulator {
         email: &str,
         sub: Option<&str>,
         name: Option<&str>,
-    ) -> Result<String, EmulatorError> {
+    ) -> Result<Return, EmulatorError> {
         let query = &self.completed(query);
         let expected = self.url(&format!("auth/{}/callback", provider_path(provider)));
         let redirect = query.redirect_uri.as_deref().unwrap_or(expected.as_str());
@@ -242,13 +279,17 @@ impl IdentityEmulator {
                 },
             );
         }
+        let state = query.state.as_deref().unwrap_or_default();
+        if provider == Provider::Apple {
+            return Ok(Return::FormPost(page::form_post(redirect, &code, state)));
+        }
         let mut location = url::Url::parse(redirect)
             .map_err(|_| EmulatorError::BadRequest("redirect_uri is not a URL".into()))?;
         location
             .query_pairs_mut()
             .append_pair("code", &code)
-            .append_pair("state", query.state.as_deref().unwrap_or_default());
-        Ok(location.into())
+            .append_pair("state", state);
+        Ok(Return::Redirect(location.into()))
     }
 
     /// Takes the grant of `code` for `provider` (once).
@@ -265,8 +306,9 @@ impl IdentityEmulator {
         Ok(grant)
     }
 
-    /// Google's token endpoint: the code (with its PKCE verifier) for an
-    /// id_token, as `{"id_token", "access_token", "token_type"}`.
+    /// Google's (or Apple's) token endpoint: the code (with its PKCE
+    /// verifier when the flow had one) for an id_token, as `{"id_token",
+    /// "access_token", "token_type"}`.
     ///
     /// # Errors
     /// `InvalidCode`, `InvalidVerifier`.
@@ -275,7 +317,20 @@ impl IdentityEmulator {
         code: &str,
         code_verifier: Option<&str>,
     ) -> Result<serde_json::Value, EmulatorError> {
-        let grant = self.take(Provider::Google, code)?;
+        self.token(Provider::Google, code, code_verifier)
+    }
+
+    /// The token endpoint of `provider` (Google or Apple).
+    ///
+    /// # Errors
+    /// `InvalidCode`, `InvalidVerifier`.
+    pub fn token(
+        &self,
+        provider: Provider,
+        code: &str,
+        code_verifier: Option<&str>,
+    ) -> Result<serde_json::Value, EmulatorError> {
+        let grant = self.take(provider, code)?;
         if let Some(challenge) = &grant.code_challenge {
             let verifier = code_verifier.unwrap_or_default();
             let digest = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
@@ -283,14 +338,7 @@ impl IdentityEmulator {
                 return Err(EmulatorError::InvalidVerifier);
             }
         }
-        let id_token = self
-            .keys
-            .google_id_token(
-                &self.google_issuer(),
-                &grant.account,
-                grant.nonce.as_deref(),
-            )
-            .map_err(|e| EmulatorError::BadRequest(e.to_string()))?;
+        let id_token = self.id_token_for(provider, &grant.account, grant.nonce.as_deref())?;
         Ok(serde_json::json!({
             "id_token": id_token,
             "access_token": random_token(),
@@ -299,8 +347,27 @@ impl IdentityEmulator {
         }))
     }
 
+    /// The id_token `provider` would sign for `account`.
+    fn id_token_for(
+        &self,
+        provider: Provider,
+        account: &Account,
+        nonce: Option<&str>,
+    ) -> Result<String, EmulatorError> {
+        let (issuer, audience) = match provider {
+            Provider::Apple => (
+                super::apple::APPLE_ISSUER.to_owned(),
+                tokens::APPLE_CLIENT_ID,
+            ),
+            _ => (self.google_issuer(), tokens::GOOGLE_CLIENT_ID),
+        };
+        self.keys
+            .id_token(&issuer, audience, account, nonce)
+            .map_err(|e| EmulatorError::BadRequest(e.to_string()))
+    }
+
     /// An id_token for native sign-in (`POST /auth/register` with
-    /// `provider: google`), for a made-up account.
+    /// `provider: google` or `apple`), for a made-up account.
     ///
     /// # Errors
     /// `BadRequest` without an email, or for a provider without native
@@ -312,16 +379,14 @@ impl IdentityEmulator {
         sub: Option<&str>,
         nonce: Option<&str>,
     ) -> Result<String, EmulatorError> {
-        if provider != Provider::Google {
+        if !matches!(provider, Provider::Google | Provider::Apple) {
             return Err(EmulatorError::BadRequest(format!(
                 "no native id_token for {provider} in the emulator"
             )));
         }
         let account = Self::account(email, sub, None)?;
         self.remember(provider, &account);
-        self.keys
-            .google_id_token(&self.google_issuer(), &account, nonce)
-            .map_err(|e| EmulatorError::BadRequest(e.to_string()))
+        self.id_token_for(provider, &account, nonce)
     }
 
     /// The JWKS its id_tokens verify with.

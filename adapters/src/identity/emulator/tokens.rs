@@ -8,6 +8,8 @@ use super::Account;
 
 /// The `aud` of every id_token the emulator signs for Google.
 pub(crate) const GOOGLE_CLIENT_ID: &str = "emulator-google-client";
+/// The Services ID the emulator plays Apple for.
+pub(crate) const APPLE_CLIENT_ID: &str = "com.nextarget.emulator";
 const KID: &str = "nextarget-emulator-1";
 const KEY_PEM: &str = include_str!("emulator_key.pem");
 const JWK: &str = include_str!("emulator_key.jwk.json");
@@ -29,18 +31,19 @@ impl Keys {
         json!({ "keys": [self.jwk.clone()] })
     }
 
-    /// An id_token for `account` from `issuer`, valid an hour, with
-    /// `nonce` when given.
-    pub fn google_id_token(
+    /// An id_token for `account` from `issuer` to `audience`, valid an
+    /// hour, with `nonce` when given.
+    pub fn id_token(
         &self,
         issuer: &str,
+        audience: &str,
         account: &Account,
         nonce: Option<&str>,
     ) -> anyhow::Result<String> {
         let now = chrono::Utc::now().timestamp();
         let mut claims = json!({
             "iss": issuer,
-            "aud": GOOGLE_CLIENT_ID,
+            "aud": audience,
             "sub": account.sub,
             "email": account.email,
             "email_verified": true,
