@@ -182,7 +182,15 @@ impl Application {
             ai: ai.clone(),
             coach: Arc::new(CoachService::new(ai.clone())),
             oauth,
-            readiness: Arc::new(Readiness::new(users, shared_limiter)),
+            readiness: Arc::new(Readiness::new(users, shared_limiter).with_probe(
+                // Off: every request asks the database (see
+                // nextarget_adapters::storage::session_cache).
+                "session_cache",
+                {
+                    let cache = storage.session_cache.clone();
+                    Arc::new(move || cache.is_live())
+                },
+            )),
             metrics: Arc::new(crate::observability::metrics_source(&storage)),
             emulator,
         };

@@ -24,7 +24,8 @@ pub(crate) struct Providers {
 }
 
 /// The identity emulator for a server listening on `host`:`port`, and the
-/// Google and Facebook adapters pointed at it (`oauth.emulator = true`).
+/// Google, Facebook and Apple adapters pointed at it (`oauth.emulator =
+/// true`).
 ///
 /// # Errors
 /// When the HTTP client or the emulator's key cannot be built.
@@ -42,16 +43,20 @@ pub(crate) fn emulated(
     let http = identity::http_client().context("Failed to build the OAuth HTTP client")?;
     let google: Arc<dyn OAuthProvider> =
         Arc::new(GoogleProvider::new(emulator.google_config(), http.clone()));
-    let facebook: Arc<dyn OAuthProvider> =
-        Arc::new(FacebookProvider::new(emulator.facebook_config(), http));
+    let facebook: Arc<dyn OAuthProvider> = Arc::new(FacebookProvider::new(
+        emulator.facebook_config(),
+        http.clone(),
+    ));
+    let apple: Arc<dyn OAuthProvider> =
+        Arc::new(AppleProvider::new(emulator.apple_config()?, http));
     tracing::warn!(
         address = %format!("http://{host}:{port}/emulator"),
-        "oauth.emulator is on: Google and Facebook sign-in are emulated; never in production"
+        "oauth.emulator is on: Google, Facebook and Apple sign-in are emulated; never in production"
     );
     let providers = Providers {
         google: Some(google),
         facebook: Some(facebook),
-        apple: None,
+        apple: Some(apple),
     };
     Ok((emulator, providers))
 }

@@ -46,7 +46,7 @@ pub use refresh_tokens::{
     Rotation, RotationKind, RotationStep,
 };
 pub use reset_tokens::{NewResetToken, PasswordResetStore};
-pub use sessions::{ClientInfo, SessionRecord, MAX_USER_AGENT_CHARS};
+pub use sessions::{ClientInfo, LiveSession, SessionRecord, MAX_USER_AGENT_CHARS};
 pub use tokens::{AccessClaims, AccessTokenCodec, IssuedAccessToken, TokenError};
 pub use user::{NewUser, Provider, User, UserId};
 pub use users::UserRepository;

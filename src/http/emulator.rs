@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use nextarget_adapters::identity::emulator::{AuthorizeQuery, EmulatorError, IdentityEmulator};
+use nextarget_adapters::identity::emulator::{
+    AuthorizeQuery, EmulatorError, IdentityEmulator, Return,
+};
 use nextarget_ports::Provider;
 use poem::{
     get, handler,
@@ -21,6 +23,7 @@ fn provider(name: &str) -> Option<Provider> {
     match name {
         "google" => Some(Provider::Google),
         "facebook" => Some(Provider::Facebook),
+        "apple" => Some(Provider::Apple),
         _ => None,
     }
 }
@@ -77,11 +80,12 @@ fn authorize(
         form.sub.as_deref(),
         form.name.as_deref(),
     ) {
-        Ok(location) => Response::builder()
+        Ok(Return::Redirect(location)) => Response::builder()
             .status(StatusCode::FOUND)
             .header("location", location)
             .header("cache-control", "no-store")
             .finish(),
+        Ok(Return::FormPost(page)) => Html(page).into_response(),
         Err(err) => refused(&err),
     }
 }
@@ -93,8 +97,15 @@ struct TokenForm {
 }
 
 #[handler]
-fn google_token(Form(form): Form<TokenForm>, emulator: Data<&Arc<IdentityEmulator>>) -> Response {
-    match emulator.google_token(&form.code, form.code_verifier.as_deref()) {
+fn token_endpoint(
+    Path(name): Path<String>,
+    Form(form): Form<TokenForm>,
+    emulator: Data<&Arc<IdentityEmulator>>,
+) -> Response {
+    let Some(p) = provider(&name).filter(|p| *p != Provider::Facebook) else {
+        return not_found();
+    };
+    match emulator.token(p, &form.code, form.code_verifier.as_deref()) {
         Ok(answer) => Json(answer).into_response(),
         Err(err) => refused(&err),
     }
@@ -122,7 +133,7 @@ fn id_token(
         return not_found();
     };
     match emulator.native_id_token(p, &body.email, body.sub.as_deref(), body.nonce.as_deref()) {
-        Ok(token) => Json(serde_json::json!({ "id_token": token })).into_response(),
+        Ok(id_token) => Json(serde_json::json!({ "id_token": id_token })).into_response(),
         Err(err) => refused(&err),
     }
 }
@@ -193,9 +204,8 @@ pub(super) fn routes() -> Route {
     Route::new()
         .at("/:provider/authorize", get(authorize_page).post(authorize))
         .at("/:provider/id_token", post(id_token))
-        .at("/google/token", post(google_token))
-        .at("/google/jwks", get(jwks))
-        .at("/facebook/jwks", get(jwks))
+        .at("/:provider/token", post(token_endpoint))
+        .at("/:provider/jwks", get(jwks))
         .at("/facebook/oauth/access_token", get(facebook_access_token))
         .at("/facebook/me", get(facebook_me))
         .at("/facebook/debug_token", get(facebook_debug_token))

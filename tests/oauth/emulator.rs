@@ -212,3 +212,79 @@ async fn an_apps_web_flow_through_the_emulator_ends_in_the_app() {
     let tokens: Value = resp.json().await.expect("tokens");
     assert_eq!(tokens["user"]["email"], "app@example.com");
 }
+
+/// The value of the hidden field `name` in `html`.
+fn field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).expect("field") + marker.len();
+    html[start..].split('"').next().expect("value").to_owned()
+}
+
+#[tokio::test]
+async fn apple_web_sign_in_posts_back_to_the_callback_as_apple_does() {
+    let app = emulated().await;
+    let start = app.get("/auth/apple/start").await;
+    let authorize = location(&start);
+    assert!(authorize.contains("response_mode=form_post"), "{authorize}");
+    let url = reqwest::Url::parse(&authorize).expect("url");
+    let state = url
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .map(|(_, v)| v.into_owned())
+        .expect("state");
+    let page = app.client.get(&authorize).send().await.expect("page");
+    assert_eq!(page.status(), 200);
+    let submitted = app
+        .client
+        .post(app.url("/emulator/apple/authorize"))
+        .form(&[
+            ("email", "ann@privaterelay.appleid.com"),
+            ("state", state.as_str()),
+        ])
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(submitted.status(), 200, "a page posting the form back");
+    let html = submitted.text().await.expect("html");
+    assert!(
+        html.contains(&format!("action=\"{}\"", app.url("/auth/apple/callback"))),
+        "{html}"
+    );
+    let tokens: Value = app
+        .client
+        .post(app.url("/auth/apple/callback"))
+        .form(&[
+            ("code", field(&html, "code")),
+            ("state", field(&html, "state")),
+        ])
+        .send()
+        .await
+        .expect("callback")
+        .json()
+        .await
+        .expect("tokens");
+    assert_eq!(tokens["user"]["provider"], "apple");
+    assert_eq!(tokens["user"]["email"], "ann@privaterelay.appleid.com");
+}
+
+#[tokio::test]
+async fn a_native_apple_id_token_from_the_emulator_signs_up_then_in() {
+    let app = emulated().await;
+    let minted: Value = app
+        .post_json(
+            "/emulator/apple/id_token",
+            &json!({"email": "ios@example.com", "nonce": "raw-nonce"}),
+        )
+        .await
+        .json()
+        .await
+        .expect("id_token");
+    let id_token = minted["id_token"].as_str().expect("id_token");
+    for status in [201, 200] {
+        let body = json!({"provider": "apple", "id_token": id_token, "nonce": "raw-nonce"});
+        assert_eq!(
+            app.post_json("/auth/register", &body).await.status(),
+            status
+        );
+    }
+}

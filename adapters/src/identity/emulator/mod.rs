@@ -1,12 +1,14 @@
 //! The identity emulator (`oauth.emulator = true`; refused in production),
-//! like Firebase's Auth Emulator: Google and Facebook served by the server
-//! itself, so a tester signs in with made-up accounts through the real
+//! like Firebase's Auth Emulator: Google, Facebook and Apple served by the
+//! server itself, so a tester signs in with made-up accounts through the real
 //! client code. The emulator plays the provider's side only: its authorize
 //! page, its codes, its token endpoint, its keys, Facebook's Graph `/me`
-//! and `debug_token`, and the tokens a native SDK would give the app.
-//! The real provider adapters are pointed at it ([`IdentityEmulator::google_config`],
-//! [`IdentityEmulator::facebook_config`]) and run unchanged, exchange and
-//! id_token checks included, as does everything after them.
+//! and `debug_token`, Apple's form post back to the callback, and the
+//! tokens a native SDK would give the app. The real provider adapters are
+//! pointed at it ([`IdentityEmulator::google_config`],
+//! [`IdentityEmulator::facebook_config`], [`IdentityEmulator::apple_config`])
+//! and run unchanged, exchange and id_token checks included, as does
+//! everything after them.
 //!
 //! Its signing key is committed (`emulator_key.pem`): it is no secret,
 //! since tokens it signs are trusted only by a server whose providers point
@@ -31,7 +33,7 @@ use sha2::{Digest, Sha256};
 
 pub use page::AuthorizeQuery;
 
-use super::{FacebookConfig, GoogleConfig};
+use super::{AppleConfig, AppleSigningKey, AppleWebConfig, FacebookConfig, GoogleConfig};
 
 /// How long a code the emulator issued may be exchanged.
 const CODE_TTL: Duration = Duration::from_secs(300);
@@ -103,8 +105,18 @@ fn subject_for(email: &str) -> String {
 pub(crate) fn provider_path(provider: Provider) -> &'static str {
     match provider {
         Provider::Facebook => "facebook",
+        Provider::Apple => "apple",
         _ => "google",
     }
+}
+
+/// How the browser goes back to the callback: a redirect with the code in
+/// the query (Google, Facebook), or a page posting a form (Apple's
+/// `form_post`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Return {
+    Redirect(String),
+    FormPost(String),
 }
 
 impl IdentityEmulator {
@@ -149,6 +161,31 @@ impl IdentityEmulator {
             issuers: vec![self.google_issuer()],
             native_client_ids: Vec::new(),
         }
+    }
+
+    /// Apple's adapter configuration, pointed at the emulator: its client
+    /// secret is signed with a committed emulator key, like the rest no
+    /// secret.
+    ///
+    /// # Errors
+    /// When the committed key cannot be read (a broken build).
+    pub fn apple_config(&self) -> anyhow::Result<AppleConfig> {
+        let key = AppleSigningKey::from_pem(include_str!("emulator_apple_client_key.p8"))
+            .map_err(|e| anyhow::anyhow!("the emulator's Apple key: {e}"))?;
+        Ok(AppleConfig {
+            client_id: Some(tokens::APPLE_CLIENT_ID.into()),
+            native_client_ids: Vec::new(),
+            jwks_url: self.url("emulator/apple/jwks"),
+            web: Some(AppleWebConfig {
+                client_id: tokens::APPLE_CLIENT_ID.into(),
+                team_id: "EMULATOR01".into(),
+                key_id: "EMULATORK1".into(),
+                private_key: key,
+                redirect_uri: self.url("auth/apple/callback"),
+                auth_url: self.url("emulator/apple/authorize"),
+                token_url: self.url("emulator/apple/token"),
+            }),
+        })
     }
 
     /// Facebook's adapter configuration, pointed at the emulator.
@@ -224,7 +261,7 @@ impl IdentityEmulator {
         email: &str,
         sub: Option<&str>,
         name: Option<&str>,
-    ) -> Result<String, EmulatorError> {
+    ) -> Result<Return, EmulatorError> {
         let query = &self.completed(query);
         let expected = self.url(&format!("auth/{}/callback", provider_path(provider)));
         let redirect = query.redirect_uri.as_deref().unwrap_or(expected.as_str());
@@ -250,13 +287,17 @@ impl IdentityEmulator {
                 },
             );
         }
+        let state = query.state.as_deref().unwrap_or_default();
+        if provider == Provider::Apple {
+            return Ok(Return::FormPost(page::form_post(redirect, &code, state)));
+        }
         let mut location = url::Url::parse(redirect)
             .map_err(|_| EmulatorError::BadRequest("redirect_uri is not a URL".into()))?;
         location
             .query_pairs_mut()
             .append_pair("code", &code)
-            .append_pair("state", query.state.as_deref().unwrap_or_default());
-        Ok(location.into())
+            .append_pair("state", state);
+        Ok(Return::Redirect(location.into()))
     }
 
     /// Takes the grant of `code` for `provider` (once).
@@ -273,8 +314,9 @@ impl IdentityEmulator {
         Ok(grant)
     }
 
-    /// Google's token endpoint: the code (with its PKCE verifier) for an
-    /// id_token, as `{"id_token", "access_token", "token_type"}`.
+    /// Google's (or Apple's) token endpoint: the code (with its PKCE
+    /// verifier when the flow had one) for an id_token, as `{"id_token",
+    /// "access_token", "token_type"}`.
     ///
     /// # Errors
     /// `InvalidCode`, `InvalidVerifier`.
@@ -283,7 +325,20 @@ impl IdentityEmulator {
         code: &str,
         code_verifier: Option<&str>,
     ) -> Result<serde_json::Value, EmulatorError> {
-        let grant = self.take(Provider::Google, code)?;
+        self.token(Provider::Google, code, code_verifier)
+    }
+
+    /// The token endpoint of `provider` (Google or Apple).
+    ///
+    /// # Errors
+    /// `InvalidCode`, `InvalidVerifier`.
+    pub fn token(
+        &self,
+        provider: Provider,
+        code: &str,
+        code_verifier: Option<&str>,
+    ) -> Result<serde_json::Value, EmulatorError> {
+        let grant = self.take(provider, code)?;
         if let Some(challenge) = &grant.code_challenge {
             let verifier = code_verifier.unwrap_or_default();
             let digest = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
@@ -291,15 +346,7 @@ impl IdentityEmulator {
                 return Err(EmulatorError::InvalidVerifier);
             }
         }
-        let id_token = self
-            .keys
-            .id_token(
-                &self.google_issuer(),
-                tokens::GOOGLE_CLIENT_ID,
-                &grant.account,
-                grant.nonce.as_deref(),
-            )
-            .map_err(|e| EmulatorError::BadRequest(e.to_string()))?;
+        let id_token = self.id_token_for(provider, &grant.account, grant.nonce.as_deref())?;
         Ok(serde_json::json!({
             "id_token": id_token,
             "access_token": random_token(),
@@ -308,8 +355,29 @@ impl IdentityEmulator {
         }))
     }
 
-    /// An id_token for native sign-in (`POST /auth/register`), for a
-    /// made-up account: Google's, or Facebook's iOS Limited Login.
+    /// The id_token `provider` would sign for `account`.
+    fn id_token_for(
+        &self,
+        provider: Provider,
+        account: &Account,
+        nonce: Option<&str>,
+    ) -> Result<String, EmulatorError> {
+        let (issuer, audience) = match provider {
+            Provider::Apple => (
+                super::apple::APPLE_ISSUER.to_owned(),
+                tokens::APPLE_CLIENT_ID,
+            ),
+            Provider::Facebook => (self.facebook_issuer(), tokens::FACEBOOK_APP_ID),
+            _ => (self.google_issuer(), tokens::GOOGLE_CLIENT_ID),
+        };
+        self.keys
+            .id_token(&issuer, audience, account, nonce)
+            .map_err(|e| EmulatorError::BadRequest(e.to_string()))
+    }
+
+    /// An id_token for native sign-in (`POST /auth/register` with
+    /// `provider: google`, `apple`, or `facebook` as iOS Limited Login
+    /// gives it), for a made-up account.
     ///
     /// # Errors
     /// `BadRequest` without an email, or for a provider without native
@@ -321,20 +389,17 @@ impl IdentityEmulator {
         sub: Option<&str>,
         nonce: Option<&str>,
     ) -> Result<String, EmulatorError> {
-        let (issuer, audience) = match provider {
-            Provider::Google => (self.google_issuer(), tokens::GOOGLE_CLIENT_ID),
-            Provider::Facebook => (self.facebook_issuer(), tokens::FACEBOOK_APP_ID),
-            _ => {
-                return Err(EmulatorError::BadRequest(format!(
-                    "no native id_token for {provider} in the emulator"
-                )))
-            }
-        };
+        if !matches!(
+            provider,
+            Provider::Google | Provider::Apple | Provider::Facebook
+        ) {
+            return Err(EmulatorError::BadRequest(format!(
+                "no native id_token for {provider} in the emulator"
+            )));
+        }
         let account = Self::account(email, sub, None)?;
         self.remember(provider, &account);
-        self.keys
-            .id_token(&issuer, audience, &account, nonce)
-            .map_err(|e| EmulatorError::BadRequest(e.to_string()))
+        self.id_token_for(provider, &account, nonce)
     }
 
     /// A Facebook SDK user access token for a made-up account, as the app

@@ -74,3 +74,19 @@ pub(crate) fn render(provider: Provider, query: &AuthorizeQuery, used: &[Account
         hidden(query),
     )
 }
+
+/// Apple's answer to the authorize form: a page whose form posts `code`
+/// and `state` to the callback (`response_mode=form_post`); one button, no
+/// JavaScript.
+pub(crate) fn form_post(redirect_uri: &str, code: &str, state: &str) -> String {
+    format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>Back to the app</title></head>\
+         <body><form method=\"post\" action=\"{}\">\
+         <input type=\"hidden\" name=\"code\" value=\"{}\">\
+         <input type=\"hidden\" name=\"state\" value=\"{}\">\
+         <button>Continue</button></form></body></html>",
+        escape(redirect_uri),
+        escape(code),
+        escape(state),
+    )
+}

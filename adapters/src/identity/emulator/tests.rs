@@ -15,7 +15,10 @@ fn query(provider: &str) -> AuthorizeQuery {
     }
 }
 
-fn code_of(location: &str) -> String {
+fn code_of(answer: &Return) -> String {
+    let Return::Redirect(location) = answer else {
+        panic!("a redirect: {answer:?}");
+    };
     let url = url::Url::parse(location).expect("url");
     let code = url
         .query_pairs()
@@ -27,7 +30,7 @@ fn code_of(location: &str) -> String {
 #[test]
 fn a_code_is_exchanged_once_with_its_verifier() {
     let e = emulator();
-    let location = e
+    let answer = e
         .authorize(
             Provider::Google,
             &query("google"),
@@ -36,9 +39,12 @@ fn a_code_is_exchanged_once_with_its_verifier() {
             None,
         )
         .expect("authorized");
+    let Return::Redirect(location) = &answer else {
+        panic!("{answer:?}");
+    };
     assert!(location.starts_with("http://127.0.0.1:8000/auth/google/callback?code="));
     assert!(location.ends_with("&state=st"));
-    let code = code_of(&location);
+    let code = code_of(&answer);
     assert_eq!(
         e.google_token(&code, Some("wrong")).err(),
         Some(EmulatorError::InvalidVerifier)
@@ -184,4 +190,33 @@ fn debug_token_vouches_for_its_own_tokens_only() {
         "sdk@example.com"
     );
     assert!(e.facebook_sdk_token("no email", None).is_err());
+}
+
+#[test]
+fn apple_answers_with_a_form_post_and_signs_for_apple() {
+    let e = emulator();
+    let answer = e
+        .authorize(
+            Provider::Apple,
+            &query("apple"),
+            "ann@privaterelay.appleid.com",
+            None,
+            None,
+        )
+        .expect("authorized");
+    let Return::FormPost(html) = answer else {
+        panic!("a form post");
+    };
+    assert!(
+        html.contains("action=\"http://127.0.0.1:8000/auth/apple/callback\""),
+        "{html}"
+    );
+    assert!(html.contains("name=\"state\" value=\"st\""), "{html}");
+    assert!(e.apple_config().is_ok());
+    assert!(e
+        .native_id_token(Provider::Apple, "a@example.com", None, None)
+        .is_ok());
+    assert!(e
+        .native_id_token(Provider::Local, "a@example.com", None, None)
+        .is_err());
 }

@@ -1,6 +1,6 @@
 //! The emulator's signing key and the id_tokens it signs (RS256, `kid`
-//! `nextarget-emulator-1`), as Google's (or Facebook's Limited Login) would
-//! read.
+//! `nextarget-emulator-1`), as Google's, Apple's or Facebook's (Limited
+//! Login) would read.
 
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
@@ -12,6 +12,8 @@ pub(crate) const GOOGLE_CLIENT_ID: &str = "emulator-google-client";
 /// Its Facebook app id: the `client_id`, the app its access tokens are
 /// issued to and the `aud` of its Limited Login id_tokens.
 pub(crate) const FACEBOOK_APP_ID: &str = "emulator-facebook-app";
+/// The Services ID the emulator plays Apple for.
+pub(crate) const APPLE_CLIENT_ID: &str = "com.nextarget.emulator";
 const KID: &str = "nextarget-emulator-1";
 const KEY_PEM: &str = include_str!("emulator_key.pem");
 const JWK: &str = include_str!("emulator_key.jwk.json");
@@ -33,7 +35,7 @@ impl Keys {
         json!({ "keys": [self.jwk.clone()] })
     }
 
-    /// An id_token for `account` from `issuer` for `audience`, valid an
+    /// An id_token for `account` from `issuer` to `audience`, valid an
     /// hour, with `nonce` when given.
     pub fn id_token(
         &self,

@@ -22,13 +22,13 @@ pub(crate) use oauth_states::{impl_oauth_state_store, OAuthStateRow, OAUTH_STATE
 pub(crate) use refresh_tokens::{impl_refresh_token_store, RefreshRow, REFRESH_COLUMNS};
 pub(crate) use reset_tokens::impl_password_reset_store;
 pub(crate) use sessions::{statements as session_sql, SessionRow, MAX_LISTED_SESSIONS};
-pub(crate) use users::{impl_user_repository, UserRow};
+pub(crate) use users::{impl_user_repository, LiveSessionRow, UserRow};
 
 /// Every storage port on `$store`, whose `pool()` is a `sqlx::Pool<$db>`
 /// and which supplies `begin_rotation` (see `refresh_tokens`).
 macro_rules! impl_sql_ports {
     ($store:ty, $db:ty) => {
-        $crate::storage::sql::impl_user_repository!($store);
+        $crate::storage::sql::impl_user_repository!($store, $db);
         $crate::storage::sql::impl_interaction_repository!($store);
         $crate::storage::sql::impl_oauth_state_store!($store);
         $crate::storage::sql::impl_refresh_token_store!($store, $db);
