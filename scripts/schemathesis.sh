@@ -20,12 +20,15 @@ case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$ROOT/$TARGET_DIR" ;; esac
 VENV=$TARGET_DIR/schemathesis-venv
 WORK=$(mktemp -d)
 SERVER_PID=
+GRAPH_PID=
 
 cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
+  for pid in "$SERVER_PID" "$GRAPH_PID"; do
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+    fi
+  done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -45,11 +48,33 @@ fi
 # A fresh SQLite database, the fake LLM, any free port. The AI budget and
 # the failed-login threshold are raised so that 429s (documented, and tested
 # in tests/ai and tests/auth) do not crowd out every other answer of the run.
-# Google and Facebook are configured (their endpoints pointing at a closed
-# local port, never reached by a fuzzer, which cannot forge a `state` or a
-# signed id_token) so that /start answers its 302, not the 503 of a server
+# Google, Facebook and Apple are configured (their endpoints pointing at a
+# closed local port, never reached by a fuzzer, which cannot forge a `state`
+# or a signed id_token; Apple signs its client secrets with the test key of
+# tests/fixtures) so that /start answers its 302, not the 503 of a server
 # without them.
 NOWHERE=http://127.0.0.1:9
+# Except Facebook's Graph: a fuzzer's `access_token` for native sign-in does
+# reach debug_token, so a static stub answers it (http.server ignores the
+# query string): "not valid", which the server answers 401
+# invalid_provider_token, as documented, rather than the 502 of a closed port.
+mkdir -p "$WORK/graph/facebook/graph"
+printf '{"data": {"is_valid": false, "scopes": []}}' >"$WORK/graph/facebook/graph/debug_token"
+: >"$WORK/graph.out"
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$WORK/graph" >"$WORK/graph.out" 2>&1 &
+GRAPH_PID=$!
+GRAPH_PORT=
+for _ in $(seq 1 100); do
+  GRAPH_PORT=$(sed -n 's#^Serving HTTP on [^ ]* port \([0-9]*\).*#\1#p' "$WORK/graph.out" || true)
+  [ -n "$GRAPH_PORT" ] && break
+  sleep 0.1
+done
+if [ -z "$GRAPH_PORT" ]; then
+  echo "schemathesis: the Graph stub did not start" >&2
+  cat "$WORK/graph.out" >&2
+  exit 1
+fi
+GRAPH=http://127.0.0.1:$GRAPH_PORT/facebook/graph
 # Created here: the server's redirections happen in the child, maybe later.
 : >"$WORK/server.out"
 : >"$WORK/server.err"
@@ -66,7 +91,17 @@ NEXTARGET_ENV=test \
   NEXTARGET__OAUTH__FACEBOOK__CLIENT_SECRET=schemathesis-facebook-secret \
   NEXTARGET__OAUTH__FACEBOOK__REDIRECT_URI=http://127.0.0.1/auth/facebook/callback \
   NEXTARGET__OAUTH__FACEBOOK__AUTH_URL=$NOWHERE/facebook/dialog \
-  NEXTARGET__OAUTH__FACEBOOK__GRAPH_URL=$NOWHERE/facebook/graph \
+  NEXTARGET__OAUTH__FACEBOOK__GRAPH_URL=$GRAPH \
+  NEXTARGET__OAUTH__FACEBOOK__JWKS_URL=$NOWHERE/facebook/jwks \
+  NEXTARGET__OAUTH__APP_REDIRECT_URLS=nextarget://auth \
+  NEXTARGET__OAUTH__APPLE__CLIENT_ID=schemathesis.apple \
+  NEXTARGET__OAUTH__APPLE__TEAM_ID=SCHEMATEAM \
+  NEXTARGET__OAUTH__APPLE__KEY_ID=SCHEMAKEY1 \
+  NEXTARGET__OAUTH__APPLE__PRIVATE_KEY="$(cat "$ROOT/tests/fixtures/apple_test_key.p8")" \
+  NEXTARGET__OAUTH__APPLE__REDIRECT_URI=http://127.0.0.1/auth/apple/callback \
+  NEXTARGET__OAUTH__APPLE__AUTH_URL=$NOWHERE/apple/auth \
+  NEXTARGET__OAUTH__APPLE__TOKEN_URL=$NOWHERE/apple/token \
+  NEXTARGET__OAUTH__APPLE__JWKS_URL=$NOWHERE/apple/keys \
   DATABASE_URL="sqlite://$WORK/schemathesis.db?mode=rwc" \
   NEXTARGET__SERVER__PORT=0 \
   NEXTARGET__RATE_LIMIT__AI_REQUESTS_PER_MINUTE=1000000 \

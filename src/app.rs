@@ -22,24 +22,14 @@ use nextarget_core::{
     auth::{AuthPolicy, AuthPorts, AuthService, ResetWorker},
     coach::CoachService,
     health::Readiness,
-    oauth::{OAuthPorts, OAuthService},
+    oauth::{OAuthPolicy, OAuthPorts, OAuthService},
 };
 
+pub use crate::overrides::Overrides;
 use crate::{
     config::{LimiterBackend, MailTransport, Settings},
     http::{self, HttpOptions, HttpServer, HttpServices},
 };
-
-/// Adapters a test (or an embedding program) supplies instead of the ones
-/// the settings name.
-#[derive(Default, Clone)]
-pub struct Overrides {
-    /// Replaces the system clock, e.g. with
-    /// `nextarget_adapters::clock::ManualClock` to move time in tests.
-    pub clock: Option<Arc<dyn Clock>>,
-    /// Replaces the mailer `mail.*` names, e.g. with one that records.
-    pub mailer: Option<Arc<dyn Mailer>>,
-}
 
 pub struct Application {
     server: HttpServer,
@@ -79,29 +69,44 @@ impl Application {
             },
         )
         .await?;
-        let (limiter, shared_limiter) = rate_limiter(&settings)?;
+        let (limiter, shared_limiter) = match overrides.limiter {
+            Some(limiter) => (limiter, None),
+            None => rate_limiter(&settings)?,
+        };
+        let users = overrides.users.unwrap_or_else(|| storage.users.clone());
+        let refresh_tokens = overrides
+            .refresh_tokens
+            .unwrap_or_else(|| storage.refresh_tokens.clone());
         let mailer = match overrides.mailer {
             Some(mailer) => mailer,
             None => mailer(&settings)?,
         };
         let auth = Arc::new(AuthService::new(
             AuthPorts {
-                users: storage.users.clone(),
-                refresh_tokens: storage.refresh_tokens.clone(),
-                hasher: Arc::new(BcryptHasher::new(settings.auth.bcrypt_cost)),
-                access_tokens: Arc::new(JwtCodec::new(
-                    &JwtKeys {
-                        current: settings.auth.jwt_secret.clone(),
-                        previous: settings.auth.jwt_previous_secrets.clone(),
-                        issuer: settings.auth.issuer.clone(),
-                        audience: settings.auth.audience.clone(),
-                    },
-                    settings.auth.access_token_ttl_secs,
-                )?),
+                users: users.clone(),
+                refresh_tokens,
+                hasher: match overrides.hasher {
+                    Some(hasher) => hasher,
+                    None => Arc::new(BcryptHasher::new(settings.auth.bcrypt_cost)),
+                },
+                access_tokens: match overrides.access_tokens {
+                    Some(codec) => codec,
+                    None => Arc::new(JwtCodec::new(
+                        &JwtKeys {
+                            current: settings.auth.jwt_secret.clone(),
+                            previous: settings.auth.jwt_previous_secrets.clone(),
+                            issuer: settings.auth.issuer.clone(),
+                            audience: settings.auth.audience.clone(),
+                        },
+                        settings.auth.access_token_ttl_secs,
+                    )?),
+                },
                 clock: clock.clone(),
                 limiter: limiter.clone(),
                 metrics: metrics.clone(),
-                reset_tokens: storage.reset_tokens.clone(),
+                reset_tokens: overrides
+                    .reset_tokens
+                    .unwrap_or_else(|| storage.reset_tokens.clone()),
                 mailer,
             },
             AuthPolicy {
@@ -115,10 +120,16 @@ impl Application {
         ));
         // Reset links go out from here, off the request path.
         tokio::spawn(ResetWorker::new(auth.clone()).run());
-        let history = Arc::new(storage::BufferedHistory::new(storage.interactions.clone()));
+        let interactions = overrides
+            .interactions
+            .unwrap_or_else(|| storage.interactions.clone());
+        let history = Arc::new(storage::BufferedHistory::new(interactions));
         let ai = Arc::new(AiService::new(
             AiPorts {
-                llm: crate::llm_client::build(&settings.llm, &metrics)?,
+                llm: match overrides.llm {
+                    Some(llm) => llm,
+                    None => crate::llm_client::build(&settings.llm, &metrics)?,
+                },
                 history: history.clone(),
                 limiter: limiter.clone(),
                 clock: clock.clone(),
@@ -135,7 +146,7 @@ impl Application {
         let retention = &settings.history;
         if retention.retention_days > 0 {
             let worker = RetentionWorker::new(
-                storage.interactions.clone(),
+                history.clone(),
                 clock.clone(),
                 metrics.clone(),
                 RetentionPolicy {
@@ -146,14 +157,33 @@ impl Application {
             );
             tokio::spawn(worker.run());
         }
-        let (google, facebook) = crate::oauth_providers::build(&settings.oauth)?;
+        let address = format!("{}:{}", settings.server.host, settings.server.port);
+        let bound = http::Bound::bind(&address)
+            .await
+            .with_context(|| format!("Failed to listen on {address} (server.host, server.port)"))?;
+        let (emulator, providers) = if settings.oauth.emulator {
+            let (emulator, providers) =
+                crate::oauth_providers::emulated(&settings.server.host, bound.port())?;
+            (Some(emulator), providers)
+        } else {
+            (None, crate::oauth_providers::build(&settings.oauth)?)
+        };
         let oauth = Arc::new(OAuthService::new(
             OAuthPorts {
-                states: storage.oauth_states.clone(),
-                users: storage.users.clone(),
+                states: overrides
+                    .oauth_states
+                    .unwrap_or_else(|| storage.oauth_states.clone()),
+                app_codes: overrides
+                    .app_codes
+                    .unwrap_or_else(|| storage.app_codes.clone()),
+                users: users.clone(),
                 clock,
-                google,
-                facebook,
+                google: overrides.google.or(providers.google),
+                facebook: overrides.facebook.or(providers.facebook),
+                apple: overrides.apple.or(providers.apple),
+            },
+            OAuthPolicy {
+                app_redirect_urls: settings.oauth.app_redirect_urls.clone(),
             },
             auth.clone(),
         ));
@@ -162,8 +192,17 @@ impl Application {
             ai: ai.clone(),
             coach: Arc::new(CoachService::new(ai.clone())),
             oauth,
-            readiness: Arc::new(Readiness::new(storage.users.clone(), shared_limiter)),
+            readiness: Arc::new(Readiness::new(users, shared_limiter).with_probe(
+                // Off: every request asks the database (see
+                // nextarget_adapters::storage::session_cache).
+                "session_cache",
+                {
+                    let cache = storage.session_cache.clone();
+                    Arc::new(move || cache.is_live())
+                },
+            )),
             metrics: Arc::new(crate::observability::metrics_source(&storage)),
+            emulator,
         };
         let options = HttpOptions {
             body_limit_bytes: settings.server.body_limit_bytes,
@@ -174,10 +213,7 @@ impl Application {
                 max_prompt_chars: settings.llm.max_prompt_chars,
             },
         };
-        let address = format!("{}:{}", settings.server.host, settings.server.port);
-        let server = HttpServer::bind(&address, services, &options)
-            .await
-            .with_context(|| format!("Failed to listen on {address} (server.host, server.port)"))?;
+        let server = bound.serve(services, &options);
         Ok(Self {
             server,
             storage,

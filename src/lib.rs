@@ -11,4 +11,5 @@ pub mod http;
 mod llm_client;
 mod oauth_providers;
 pub mod observability;
+pub mod overrides;
 pub mod telemetry;

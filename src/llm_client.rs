@@ -1,5 +1,6 @@
-//! Builds the LLM client that `llm.*` configures: the fake, Mistral, or
-//! (with no API key) one that answers 503; behind [`FallbackLlm`] when
+//! Builds the LLM client that `llm.*` configures: the fake (steered by
+//! `llm.fake_script` when set), Mistral, or (with no API key) one that
+//! answers 503; behind [`FallbackLlm`] when
 //! `llm.fallbacks` lists models (Mistral only: the fake never fails).
 
 use std::{sync::Arc, time::Duration};
@@ -7,6 +8,7 @@ use std::{sync::Arc, time::Duration};
 use anyhow::Context;
 use nextarget_adapters::llm::{
     fake::FakeLlm,
+    fake_script::ScriptedLlm,
     fallback::{FallbackLlm, FallbackModel},
     mistral::{MistralClient, MistralConfig},
     unconfigured::UnconfiguredLlm,
@@ -47,7 +49,10 @@ pub(crate) fn build(
             if !llm.fallbacks.is_empty() {
                 tracing::warn!("llm.fallbacks are ignored with llm.provider = \"fake\"");
             }
-            return Ok(Arc::new(FakeLlm::new()));
+            return Ok(match &llm.fake_script {
+                Some(path) => Arc::new(ScriptedLlm::from_file(path)?),
+                None => Arc::new(FakeLlm::new()),
+            });
         }
         (LlmProvider::Mistral, None) => {
             tracing::warn!("llm.api_key (MISTRAL_API_KEY) is not set: AI requests will answer 503");

@@ -54,6 +54,11 @@ pub const MAIL: &str = "mail_total";
 pub const LOGIN_FAILURES: &str = "login_failures_total";
 /// `db_pool_connections{state}`: `in_use` and `idle`, sampled at scrape time.
 pub const DB_POOL_CONNECTIONS: &str = "db_pool_connections";
+/// `session_cache_live`: 1 while session invalidations are subscribed (the
+/// bearer check may skip the database), 0 while every request asks it.
+pub const SESSION_CACHE_LIVE: &str = "session_cache_live";
+/// `session_cache_entries`: the sessions cached now.
+pub const SESSION_CACHE_ENTRIES: &str = "session_cache_entries";
 /// `db_pool_max_connections`, from `database.max_connections`.
 pub const DB_POOL_MAX: &str = "db_pool_max_connections";
 
@@ -98,9 +103,14 @@ pub fn install() -> Option<PrometheusHandle> {
 /// sampled at scrape time.
 pub fn metrics_source(storage: &Storage) -> MetricsSource {
     let closer = storage.closer.clone();
+    let cache = storage.session_cache.clone();
     MetricsSource::new(
         install(),
         std::sync::Arc::new(move || {
+            // Sampled at each scrape, with the pool.
+            metrics::gauge!(SESSION_CACHE_LIVE).set(if cache.is_live() { 1.0 } else { 0.0 });
+            #[allow(clippy::cast_precision_loss)] // at most MAX_ENTRIES
+            metrics::gauge!(SESSION_CACHE_ENTRIES).set(cache.len() as f64);
             let stats = closer.pool_stats();
             (stats.size, stats.idle, stats.max)
         }),

@@ -4,6 +4,7 @@
 //! With the `mocks` feature each trait also exports a mockall mock
 //! (`MockUserRepository`, `MockClock`, ...) for the core's tests and testers.
 
+pub mod app_codes;
 pub mod budget;
 pub mod clock;
 pub mod email;
@@ -23,6 +24,7 @@ pub mod tokens;
 pub mod user;
 pub mod users;
 
+pub use app_codes::{AppCodeRecord, AppCodeStore};
 pub use budget::{BudgetDecision, DayUsage};
 pub use clock::Clock;
 pub use email::{Email, EmailError};
@@ -35,7 +37,7 @@ pub use llm::{
 pub use mailer::{Mail, MailError, Mailer};
 pub use metrics::{AuthEvent, Metrics, NoMetrics};
 pub use oauth::{OAuthError, OAuthProvider, VerifiedIdentity};
-pub use oauth_states::{OAuthStateRecord, OAuthStateStore};
+pub use oauth_states::{AppReturn, OAuthStateRecord, OAuthStateStore};
 pub use password::{PasswordHash, PasswordHasher};
 pub use rate_limiter::{
     Attempt, AttemptDecision, FailureCount, LockPolicy, RateDecision, RateLimit, RateLimitError,
@@ -46,7 +48,7 @@ pub use refresh_tokens::{
     Rotation, RotationKind, RotationStep,
 };
 pub use reset_tokens::{NewResetToken, PasswordResetStore};
-pub use sessions::{ClientInfo, SessionRecord, MAX_USER_AGENT_CHARS};
+pub use sessions::{ClientInfo, LiveSession, SessionRecord, MAX_USER_AGENT_CHARS};
 pub use tokens::{AccessClaims, AccessTokenCodec, IssuedAccessToken, TokenError};
 pub use user::{NewUser, Provider, User, UserId};
 pub use users::UserRepository;
@@ -54,6 +56,7 @@ pub use users::UserRepository;
 #[cfg(feature = "mocks")]
 pub mod mocks {
     //! mockall mocks of every port.
+    pub use crate::app_codes::MockAppCodeStore;
     pub use crate::clock::MockClock;
     pub use crate::interactions::MockInteractionRepository;
     pub use crate::llm::MockLlmClient;

@@ -6,6 +6,20 @@ use chrono::{DateTime, Utc};
 
 use crate::{error::StoreError, user::Provider};
 
+/// Where a web sign-in that an app started ends: the app link and what the
+/// app sent with it (`/start?redirect_to=&code_challenge=&app_state=`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppReturn {
+    /// The app link the callback redirects to: one of
+    /// `oauth.app_redirect_urls`, exactly as configured.
+    pub redirect_to: String,
+    /// The app's own PKCE `code_challenge` (S256, 43 characters): the
+    /// one-time code the app gets is redeemable only with its verifier.
+    pub code_challenge: String,
+    /// The app's opaque value, handed back on the app link as it came.
+    pub app_state: Option<String>,
+}
+
 /// What `/start` remembers about one sign-in attempt. The PKCE verifier is
 /// a secret until the code is exchanged: `Debug` never prints it.
 #[derive(Clone, PartialEq, Eq)]
@@ -19,8 +33,9 @@ pub struct OAuthStateRecord {
     pub nonce: String,
     /// The PKCE `code_verifier` (43 to 128 characters).
     pub pkce_verifier: String,
-    /// Where the client asked to return, when it did.
-    pub redirect_uri: Option<String>,
+    /// Set when an app started the flow: the callback then ends in the
+    /// app with a one-time code instead of answering a `TokenResponse`.
+    pub app: Option<AppReturn>,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -31,7 +46,7 @@ impl std::fmt::Debug for OAuthStateRecord {
             .field("provider", &self.provider)
             .field("nonce", &self.nonce)
             .field("pkce_verifier", &"[redacted]")
-            .field("redirect_uri", &self.redirect_uri)
+            .field("app", &self.app)
             .field("expires_at", &self.expires_at)
             .finish()
     }

@@ -33,6 +33,15 @@ impl ClientInfo {
     }
 }
 
+/// What the bearer check learns of a live session: its user, and until
+/// when the session lasts (an instance may trust it that long, unless it
+/// hears that the session ended).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveSession {
+    pub user: crate::user::User,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// A live session, as `GET /auth/sessions` lists it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SessionRecord {

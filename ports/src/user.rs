@@ -14,6 +14,7 @@ pub enum Provider {
     Local,
     Google,
     Facebook,
+    Apple,
 }
 
 impl Provider {
@@ -22,6 +23,7 @@ impl Provider {
             Provider::Local => "local",
             Provider::Google => "google",
             Provider::Facebook => "facebook",
+            Provider::Apple => "apple",
         }
     }
 }
@@ -40,6 +42,7 @@ impl FromStr for Provider {
             "local" => Ok(Provider::Local),
             "google" => Ok(Provider::Google),
             "facebook" => Ok(Provider::Facebook),
+            "apple" => Ok(Provider::Apple),
             other => Err(format!("unknown provider {other:?}")),
         }
     }
@@ -51,8 +54,8 @@ pub struct User {
     pub id: UserId,
     pub email: Email,
     pub provider: Provider,
-    /// The provider's own id for this account (`sub` for Google, the
-    /// Facebook user id); `None` for local accounts.
+    /// The provider's own id for this account (`sub` for Google and
+    /// Apple, the Facebook user id); `None` for local accounts.
     pub provider_subject: Option<String>,
     /// Present for local accounts only.
     pub password_hash: Option<PasswordHash>,

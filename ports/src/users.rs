@@ -8,6 +8,7 @@ use crate::{
     email::Email,
     error::StoreError,
     password::PasswordHash,
+    sessions::LiveSession,
     user::{NewUser, Provider, User, UserId},
 };
 
@@ -40,15 +41,16 @@ pub trait UserRepository: Send + Sync {
     /// The user with this id, if any.
     async fn find_by_id(&self, id: UserId) -> Result<Option<User>, StoreError>;
 
-    /// The user `id`, if it exists and `session_id` is one of its sessions
-    /// still live at `now` (not ended, not expired): the check of every
-    /// authenticated request, in one lookup.
+    /// The user `id` and the session's end, if the user exists and
+    /// `session_id` is one of its sessions still live at `now` (not ended,
+    /// not expired): the check of every authenticated request, in one
+    /// lookup.
     async fn find_by_session(
         &self,
         id: UserId,
         session_id: Uuid,
         now: DateTime<Utc>,
-    ) -> Result<Option<User>, StoreError>;
+    ) -> Result<Option<LiveSession>, StoreError>;
 
     /// Replaces the password hash of the user `id`; `false` when there is
     /// no such user.

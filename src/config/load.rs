@@ -24,7 +24,7 @@ const EMBEDDED: [(&str, &str); 4] = [
 ];
 
 /// Keys whose `NEXTARGET__...` variable is a comma-separated list.
-const LIST_KEYS: [&str; 7] = [
+const LIST_KEYS: [&str; 9] = [
     "auth.jwt_previous_secrets",
     "server.cors_origins",
     "server.trusted_proxies",
@@ -32,6 +32,8 @@ const LIST_KEYS: [&str; 7] = [
     "llm.fallback_models",
     "oauth.google.issuers",
     "oauth.google.native_client_ids",
+    "oauth.apple.native_client_ids",
+    "oauth.app_redirect_urls",
 ];
 
 /// The seed's flat variable names and the keys they set (layer 5).

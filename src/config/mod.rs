@@ -18,4 +18,6 @@ pub use load::{load, ConfigError};
 pub use settings::*;
 
 #[cfg(test)]
+mod apple_tests;
+#[cfg(test)]
 mod tests;

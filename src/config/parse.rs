@@ -4,16 +4,18 @@
 use std::net::IpAddr;
 
 use ipnet::{IpNet, Ipv4Net};
+use nextarget_adapters::identity::AppleSigningKey;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use super::{
     raw::{
-        RawFacebook, RawFallback, RawGoogle, RawHistory, RawLimiterBackend, RawMail, RawSettings,
+        RawApple, RawFacebook, RawFallback, RawGoogle, RawHistory, RawLimiterBackend, RawMail,
+        RawSettings,
     },
-    AuthSettings, DatabaseSettings, FacebookSettings, GoogleSettings, HistorySettings,
-    LimiterBackend, LlmFallback, LlmSettings, MailSettings, MailTransport, OAuthSettings,
-    RateLimitSettings, ServerSettings, Settings,
+    AppleSettings, AppleWebSettings, AuthSettings, DatabaseSettings, FacebookSettings,
+    GoogleSettings, HistorySettings, LimiterBackend, LlmFallback, LlmSettings, MailSettings,
+    MailTransport, OAuthSettings, RateLimitSettings, ServerSettings, Settings,
 };
 
 impl TryFrom<RawSettings> for Settings {
@@ -103,6 +105,11 @@ impl TryFrom<RawSettings> for Settings {
                 allowed_models: list(raw.llm.allowed_models),
                 timeout_secs: raw.llm.timeout_secs,
                 max_prompt_chars: raw.llm.max_prompt_chars,
+                fake_script: raw
+                    .llm
+                    .fake_script
+                    .filter(|p| !p.trim().is_empty())
+                    .map(Into::into),
                 fallbacks,
             });
 
@@ -135,16 +142,18 @@ impl TryFrom<RawSettings> for Settings {
         let mail = mail(raw.mail, p);
         let google = google(raw.oauth.google, p);
         let facebook = facebook(raw.oauth.facebook, p);
+        let apple = apple(raw.oauth.apple, p);
+        let app_redirect_urls = p.all(list(raw.oauth.app_redirect_urls).into_iter().map(app_link));
 
-        match (server, auth, llm, rate_limit, mail, google, facebook) {
+        let providers = (google, facebook, apple, app_redirect_urls);
+        match (server, auth, llm, rate_limit, mail, providers) {
             (
                 Some(server),
                 Some(auth),
                 Some(llm),
                 Some(rate_limit),
                 Some(mail),
-                Some(google),
-                Some(facebook),
+                (Some(google), Some(facebook), Some(apple), Some(app_redirect_urls)),
             ) if problems.0.is_empty() => Ok(Settings {
                 history,
                 environment: raw.environment,
@@ -156,8 +165,10 @@ impl TryFrom<RawSettings> for Settings {
                 mail,
                 oauth: OAuthSettings {
                     emulator: raw.oauth.emulator,
+                    app_redirect_urls,
                     google,
                     facebook,
+                    apple,
                 },
                 log: raw.log,
             }),
@@ -242,6 +253,19 @@ fn endpoint(key: &str, value: &str) -> Result<Url, String> {
 
 fn absolute_url(key: &str, value: &str) -> Result<Url, String> {
     Url::parse(value.trim()).map_err(|err| format!("{key}: {value:?} is not a valid URL ({err})"))
+}
+
+/// An `oauth.app_redirect_urls` entry, kept as written: an absolute URL
+/// (a custom scheme like `nextarget://auth`, or an `https` link) with no
+/// fragment, since the callback appends its query to it.
+fn app_link(entry: String) -> Result<String, String> {
+    let url = absolute_url("oauth.app_redirect_urls", &entry)?;
+    if url.fragment().is_some() {
+        return Err(format!(
+            "oauth.app_redirect_urls: {entry:?} has a fragment (#...); an app link takes none"
+        ));
+    }
+    Ok(entry)
 }
 
 /// The value when set and not blank.
@@ -409,13 +433,74 @@ fn facebook(raw: RawFacebook, p: &mut Problems) -> Option<Option<FacebookSetting
     ));
     let auth_url = p.ok(endpoint("oauth.facebook.auth_url", &raw.auth_url));
     let graph_url = p.ok(endpoint("oauth.facebook.graph_url", &raw.graph_url));
-    let (credentials, auth_url, graph_url) = (credentials?, auth_url?, graph_url?);
+    let jwks_url = p.ok(endpoint("oauth.facebook.jwks_url", &raw.jwks_url));
+    let (credentials, auth_url, graph_url, jwks_url) =
+        (credentials?, auth_url?, graph_url?, jwks_url?);
     Some(credentials.map(|c| FacebookSettings {
         client_id: c.client_id,
         client_secret: c.client_secret,
         redirect_uri: c.redirect_uri,
         auth_url,
         graph_url,
+        jwks_url,
+    }))
+}
+
+/// Sign in with Apple. `Some(None)`: off (neither `client_id` nor
+/// `native_client_ids` set). The web flow is on only when `client_id`,
+/// `team_id`, `key_id`, `private_key` and `redirect_uri` are all set (some
+/// of them leave it off, as for Google). `None`: a malformed value (a URL,
+/// or a private key that is not a P-256 PEM key), recorded in `p`.
+fn apple(raw: RawApple, p: &mut Problems) -> Option<Option<AppleSettings>> {
+    let redirect_uri = p.ok(given(raw.redirect_uri)
+        .map(|uri| absolute_url("oauth.apple.redirect_uri", &uri))
+        .transpose());
+    let private_key = p.ok(given_secret(raw.private_key)
+        .map(|pem| {
+            AppleSigningKey::from_pem(pem.expose_secret())
+                .map_err(|why| format!("oauth.apple.private_key: {why}"))
+        })
+        .transpose());
+    let auth_url = p.ok(endpoint("oauth.apple.auth_url", &raw.auth_url));
+    let token_url = p.ok(endpoint("oauth.apple.token_url", &raw.token_url));
+    let jwks_url = p.ok(endpoint("oauth.apple.jwks_url", &raw.jwks_url));
+    let (redirect_uri, private_key, auth_url, token_url, jwks_url) = (
+        redirect_uri?,
+        private_key?,
+        auth_url?,
+        token_url?,
+        jwks_url?,
+    );
+    let client_id = given(raw.client_id);
+    let native_client_ids = list(raw.native_client_ids);
+    if client_id.is_none() && native_client_ids.is_empty() {
+        return Some(None);
+    }
+    let web = match (
+        client_id.clone(),
+        given(raw.team_id),
+        given(raw.key_id),
+        private_key,
+        redirect_uri,
+    ) {
+        (Some(client_id), Some(team_id), Some(key_id), Some(private_key), Some(redirect_uri)) => {
+            Some(AppleWebSettings {
+                client_id,
+                team_id,
+                key_id,
+                private_key,
+                redirect_uri,
+                auth_url,
+                token_url,
+            })
+        }
+        _ => None,
+    };
+    Some(Some(AppleSettings {
+        client_id,
+        native_client_ids,
+        jwks_url,
+        web,
     }))
 }
 

@@ -79,6 +79,7 @@ pub(super) struct RawLlm {
     pub allowed_models: Vec<String>,
     pub timeout_secs: u64,
     pub max_prompt_chars: usize,
+    pub fake_script: Option<String>,
     /// `llm.fallbacks`: tables of `model`, `base_url`?, `api_key`?.
     #[serde(default)]
     pub fallbacks: Vec<RawFallback>,
@@ -128,10 +129,15 @@ pub(super) struct RawOAuth {
     /// `oauth.emulator`: serve the providers from the server itself.
     #[serde(default)]
     pub emulator: bool,
+    /// `oauth.app_redirect_urls`: the app links a web flow may end in.
+    #[serde(default)]
+    pub app_redirect_urls: Vec<String>,
     #[serde(default)]
     pub google: RawGoogle,
     #[serde(default)]
     pub facebook: RawFacebook,
+    #[serde(default)]
+    pub apple: RawApple,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -154,4 +160,19 @@ pub(super) struct RawFacebook {
     pub redirect_uri: Option<String>,
     pub auth_url: String,
     pub graph_url: String,
+    pub jwks_url: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct RawApple {
+    pub client_id: Option<String>,
+    pub team_id: Option<String>,
+    pub key_id: Option<String>,
+    pub private_key: Option<SecretString>,
+    pub redirect_uri: Option<String>,
+    pub auth_url: String,
+    pub token_url: String,
+    pub jwks_url: String,
+    #[serde(default)]
+    pub native_client_ids: Vec<String>,
 }

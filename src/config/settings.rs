@@ -3,6 +3,7 @@
 //! credential). Secrets are `SecretString`: never in logs or `Debug`.
 
 use ipnet::IpNet;
+use nextarget_adapters::identity::AppleSigningKey;
 use secrecy::SecretString;
 use serde::Deserialize;
 use url::Url;
@@ -119,6 +120,8 @@ pub struct LlmSettings {
     pub allowed_models: Vec<String>,
     pub timeout_secs: u64,
     pub max_prompt_chars: usize,
+    /// Rules for the fake LLM (`llm.fake_script`, a TOML file).
+    pub fake_script: Option<std::path::PathBuf>,
     /// `llm.fallbacks`, then `llm.fallback_models`: tried in this order
     /// when the primary fails before its first byte.
     pub fallbacks: Vec<LlmFallback>,
@@ -185,8 +188,13 @@ pub struct OAuthSettings {
     /// `oauth.emulator` (see the contract's "For app developers and
     /// testers"); refused in production.
     pub emulator: bool,
+    /// `oauth.app_redirect_urls`: the app links (`nextarget://auth`, an
+    /// `https` universal link) a web flow may end in, as configured (each
+    /// an absolute URL without a fragment); `redirect_to` must equal one.
+    pub app_redirect_urls: Vec<String>,
     pub google: Option<GoogleSettings>,
     pub facebook: Option<FacebookSettings>,
+    pub apple: Option<AppleSettings>,
 }
 
 #[derive(Debug, Clone)]
@@ -210,6 +218,36 @@ pub struct FacebookSettings {
     pub redirect_uri: Url,
     pub auth_url: Url,
     pub graph_url: Url,
+    /// The keys of iOS Limited Login id_tokens.
+    pub jwks_url: Url,
+}
+
+/// Sign in with Apple: on when `client_id` or `native_client_ids` is set.
+#[derive(Debug, Clone)]
+pub struct AppleSettings {
+    /// The Services ID: accepted as `aud` of native tokens too.
+    pub client_id: Option<String>,
+    /// Extra `aud` values accepted for native id_tokens (the apps' bundle
+    /// ids).
+    pub native_client_ids: Vec<String>,
+    pub jwks_url: Url,
+    /// The web flow, present when the client id, team id, key id, private
+    /// key and redirect URI are all set.
+    pub web: Option<AppleWebSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AppleWebSettings {
+    /// `oauth.apple.client_id`, the Services ID.
+    pub client_id: String,
+    pub team_id: String,
+    pub key_id: String,
+    /// The .p8 key, read and proven to sign ES256 at start-up; `Debug`
+    /// hides it.
+    pub private_key: AppleSigningKey,
+    pub redirect_uri: Url,
+    pub auth_url: Url,
+    pub token_url: Url,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

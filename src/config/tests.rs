@@ -8,11 +8,11 @@ use secrecy::ExposeSecret;
 
 use super::{load_for_tests, LimiterBackend, Settings};
 
-fn settings(overrides: &[(&str, &str)]) -> Settings {
+pub(super) fn settings(overrides: &[(&str, &str)]) -> Settings {
     load_for_tests(overrides).expect("settings")
 }
 
-fn refusal(overrides: &[(&str, &str)]) -> String {
+pub(super) fn refusal(overrides: &[(&str, &str)]) -> String {
     load_for_tests(overrides).expect_err("refused").to_string()
 }
 
@@ -244,10 +244,47 @@ fn a_committed_secret_is_refused_off_loopback() {
 }
 
 #[test]
-fn the_emulator_is_refused_until_it_exists() {
-    let refused = refusal(&[("oauth.emulator", "true")]);
-    assert!(refused.contains("oauth.emulator"), "{refused}");
-    assert!(!settings(&[]).oauth.emulator);
+fn app_links_are_a_list_kept_as_written() {
+    let s = settings(&[(
+        "oauth.app_redirect_urls",
+        "nextarget://auth, https://app.example.com/auth/done?from=web ,",
+    )]);
+    assert_eq!(
+        s.oauth.app_redirect_urls,
+        [
+            "nextarget://auth",
+            "https://app.example.com/auth/done?from=web"
+        ]
+    );
+    assert!(settings(&[]).oauth.app_redirect_urls.is_empty());
+}
+
+#[test]
+fn an_app_link_that_is_no_url_or_has_a_fragment_is_refused_naming_the_key() {
+    for link in ["not a url", "/auth/done", "nextarget://auth#done"] {
+        let message = refusal(&[("oauth.app_redirect_urls", link)]);
+        assert!(message.contains("oauth.app_redirect_urls"), "{message}");
+    }
+}
+
+#[test]
+fn facebooks_limited_login_keys_have_a_default_and_an_override() {
+    let facebook = [
+        ("oauth.facebook.client_id", "fb-app"),
+        ("oauth.facebook.client_secret", "fb-secret"),
+        (
+            "oauth.facebook.redirect_uri",
+            "https://api.example.com/auth/facebook/callback",
+        ),
+    ];
+    let s = settings(&facebook);
+    let jwks = s.oauth.facebook.map(|f| f.jwks_url.to_string());
+    assert_eq!(
+        jwks.as_deref(),
+        Some("https://limited.facebook.com/.well-known/oauth/openid/jwks/")
+    );
+    let message = refusal(&[("oauth.facebook.jwks_url", "ftp://keys.example")]);
+    assert!(message.contains("oauth.facebook.jwks_url"), "{message}");
 }
 
 #[test]

@@ -35,13 +35,11 @@ pub(super) fn validate(s: &Settings, committed_secrets: &[String]) -> Result<(),
                 .to_owned(),
         );
     }
-    if s.oauth.emulator {
-        problems.push(if production {
+    if production && s.oauth.emulator {
+        problems.push(
             "oauth.emulator is refused in production: it would let anyone sign in as anyone"
-                .to_owned()
-        } else {
-            "oauth.emulator: this version has no identity emulator yet; leave it false".to_owned()
-        });
+                .to_owned(),
+        );
     }
     if problems.is_empty() {
         Ok(())
@@ -62,7 +60,8 @@ fn is_loopback(host: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_loopback;
+    use super::*;
+    use crate::config::load_for_tests;
 
     #[test]
     fn only_loopback_hosts_count_as_private() {
@@ -72,5 +71,19 @@ mod tests {
         for host in ["0.0.0.0", "::", "10.0.0.5", "example.com"] {
             assert!(!is_loopback(host), "{host}");
         }
+    }
+
+    #[test]
+    fn the_emulator_is_refused_in_production_only() {
+        let mut s = load_for_tests(&[("oauth.emulator", "true")]).expect("settings");
+        assert!(s.oauth.emulator);
+        assert!(validate(&s, &[]).is_ok());
+        s.environment = Environment::Production;
+        s.llm.provider = LlmProvider::Mistral;
+        let refused = validate(&s, &[]).expect_err("refused");
+        assert!(
+            refused.contains("oauth.emulator is refused in production"),
+            "{refused}"
+        );
     }
 }

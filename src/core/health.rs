@@ -4,10 +4,15 @@ use std::sync::Arc;
 
 use nextarget_ports::{RateLimiter, UserRepository};
 
+/// A state shown in `/ready`'s body that does not decide readiness (the
+/// instance works either way).
+pub type Probe = Arc<dyn Fn() -> bool + Send + Sync>;
+
 pub struct Readiness {
     database: Arc<dyn UserRepository>,
     /// Checked only when the limiter lives outside the process (Redis).
     shared_limiter: Option<Arc<dyn RateLimiter>>,
+    probes: Vec<(&'static str, Probe)>,
 }
 
 impl Readiness {
@@ -18,7 +23,23 @@ impl Readiness {
         Self {
             database,
             shared_limiter,
+            probes: Vec::new(),
         }
+    }
+
+    /// Adds a state shown beside the checks, never deciding readiness.
+    #[must_use]
+    pub fn with_probe(mut self, name: &'static str, probe: Probe) -> Self {
+        self.probes.push((name, probe));
+        self
+    }
+
+    /// The informational states, now.
+    pub fn probes(&self) -> Vec<(&'static str, bool)> {
+        self.probes
+            .iter()
+            .map(|(name, probe)| (*name, probe()))
+            .collect()
     }
 
     /// Each dependency's name and whether it answered.

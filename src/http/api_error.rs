@@ -33,7 +33,7 @@ const TABLE: [(u32, u16, &str); 12] = [
     (doc::NOT_FOUND, 404, "No such resource of the caller's (`not_found`)"),
     (doc::CONFLICT, 409, "Conflicts with existing data (`email_taken`) or with the account (`no_password`)"),
     (doc::PAYLOAD_TOO_LARGE, 413, "Body over `server.body_limit_bytes` (`payload_too_large`)"),
-    (doc::UNSUPPORTED_MEDIA_TYPE, 415, "The body is not `application/json` (`unsupported_media_type`)"),
+    (doc::UNSUPPORTED_MEDIA_TYPE, 415, "The body is not of the media type the operation takes (`application/json`, or a form where one is posted) (`unsupported_media_type`)"),
     (doc::UNPROCESSABLE, 422, "A value out of its range or format (`validation_error`, with `errors`)"),
     (doc::TOO_MANY_REQUESTS, 429, "Rate limited; see `Retry-After`"),
     (0, 500, "Unexpected failure (`internal`); the cause is logged with the request id"),

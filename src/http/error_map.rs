@@ -41,8 +41,12 @@ impl From<OAuthFlowError> for Problem {
             OAuthFlowError::NotConfigured(_) => StatusCode::SERVICE_UNAVAILABLE,
             OAuthFlowError::Denied(_)
             | OAuthFlowError::InvalidState
-            | OAuthFlowError::MissingCode => StatusCode::BAD_REQUEST,
-            OAuthFlowError::InvalidToken { .. } => StatusCode::UNAUTHORIZED,
+            | OAuthFlowError::MissingCode
+            | OAuthFlowError::InvalidRedirect
+            | OAuthFlowError::InvalidGrant => StatusCode::BAD_REQUEST,
+            OAuthFlowError::InvalidToken { .. } | OAuthFlowError::InvalidIdToken { .. } => {
+                StatusCode::UNAUTHORIZED
+            }
             OAuthFlowError::Provider { .. } => StatusCode::BAD_GATEWAY,
             OAuthFlowError::EmailTaken => StatusCode::CONFLICT,
             OAuthFlowError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -50,7 +54,8 @@ impl From<OAuthFlowError> for Problem {
             OAuthFlowError::Unknown(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         match &err {
-            OAuthFlowError::InvalidToken { provider, reason } => {
+            OAuthFlowError::InvalidToken { provider, reason }
+            | OAuthFlowError::InvalidIdToken { provider, reason } => {
                 tracing::info!(%provider, %reason, "provider token rejected");
             }
             OAuthFlowError::Provider { provider, reason } => {

@@ -6,6 +6,7 @@ mod api;
 mod api_error;
 mod client_ip;
 mod completion_response;
+mod emulator;
 mod error_map;
 mod export_response;
 mod listener;
@@ -26,7 +27,7 @@ use poem_openapi::OpenApiService;
 pub use listener::NoDelayAcceptor;
 pub use problem::Problem;
 pub use served_spec::SpecLimits;
-pub use server::HttpServer;
+pub use server::{Bound, HttpServer};
 
 use api::{AiApi, AuthApi, CoachApi, HealthApi, OAuthApi, PasswordApi, SessionsApi, UsersApi};
 use nextarget_core::{
@@ -42,6 +43,8 @@ pub struct HttpServices {
     pub oauth: Arc<OAuthService>,
     pub readiness: Arc<Readiness>,
     pub metrics: Arc<metrics::MetricsSource>,
+    /// The identity emulator, served under `/emulator` when on.
+    pub emulator: Option<Arc<nextarget_adapters::identity::emulator::IdentityEmulator>>,
 }
 
 /// HTTP settings the middleware needs.
@@ -114,7 +117,12 @@ fn endpoint(services: HttpServices, options: &HttpOptions) -> poem::endpoint::Bo
                     .body(spec.clone())
             }),
         )
-        .at("/docs", make_sync(move |_| Html(docs.clone())))
+        .at("/docs", make_sync(move |_| Html(docs.clone())));
+    let routes = match services.emulator {
+        Some(emulator) => routes.nest("/emulator", emulator::routes().data(emulator)),
+        None => routes,
+    };
+    let routes = routes
         .nest("/", api)
         .with(middleware::BodyLimit::new(options.body_limit_bytes))
         .with_if(cors.is_some(), cors.unwrap_or_default())

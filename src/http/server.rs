@@ -14,6 +14,39 @@ pub struct HttpServer {
     port: u16,
 }
 
+/// A bound listener, not serving yet: its port is known before the
+/// routes are built (the identity emulator needs the server's address).
+pub struct Bound {
+    acceptor: NoDelayAcceptor,
+    port: u16,
+}
+
+impl Bound {
+    /// Binds `address` (port 0: any free port, see [`Bound::port`]).
+    ///
+    /// # Errors
+    /// When the address cannot be bound.
+    pub async fn bind(address: &str) -> std::io::Result<Self> {
+        let acceptor = NoDelayAcceptor::bind(address).await?;
+        let port = acceptor.local_port();
+        Ok(Self { acceptor, port })
+    }
+
+    /// The port bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Every route over `services`, on this listener.
+    pub fn serve(self, services: HttpServices, options: &HttpOptions) -> HttpServer {
+        HttpServer {
+            endpoint: endpoint(services, options),
+            acceptor: self.acceptor,
+            port: self.port,
+        }
+    }
+}
+
 impl HttpServer {
     /// Builds every route over `services` and binds `address` (port 0: any
     /// free port, see [`HttpServer::port`]).
@@ -25,14 +58,7 @@ impl HttpServer {
         services: HttpServices,
         options: &HttpOptions,
     ) -> std::io::Result<Self> {
-        let endpoint = endpoint(services, options);
-        let acceptor = NoDelayAcceptor::bind(address).await?;
-        let port = acceptor.local_port();
-        Ok(Self {
-            acceptor,
-            endpoint,
-            port,
-        })
+        Ok(Bound::bind(address).await?.serve(services, options))
     }
 
     /// The port actually bound.

@@ -9,12 +9,16 @@ use serde_json::{json, Value};
 use nextarget_core::{
     ai::{cursor, MAX_PAGE, MAX_SYSTEM_CHARS, MAX_TEMPERATURE, MAX_TOKENS_LIMIT},
     auth::{
-        MAX_EMAIL_CHARS, MAX_ID_TOKEN_CHARS, MAX_NONCE_CHARS, MAX_PASSWORD_CHARS,
-        MAX_REFRESH_TOKEN_CHARS,
+        MAX_ACCESS_TOKEN_CHARS, MAX_EMAIL_CHARS, MAX_ID_TOKEN_CHARS, MAX_NONCE_CHARS,
+        MAX_PASSWORD_CHARS, MAX_REFRESH_TOKEN_CHARS,
     },
     coach::{
         MAX_AGE, MAX_CONSTRAINTS, MAX_CONSTRAINT_CHARS, MAX_CONTEXT_CHARS, MAX_GOAL_CHARS,
         MAX_ITEMS,
+    },
+    oauth::{
+        CHALLENGE_PATTERN, MAX_APP_CODE_CHARS, MAX_APP_STATE_CHARS, MAX_VERIFIER_CHARS,
+        MIN_VERIFIER_CHARS, VERIFIER_PATTERN,
     },
 };
 
@@ -30,6 +34,11 @@ fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("RegisterRequest", "email", max_len(MAX_EMAIL_CHARS)),
         ("RegisterRequest", "password", max_len(MAX_PASSWORD_CHARS)),
         ("RegisterRequest", "id_token", max_len(MAX_ID_TOKEN_CHARS)),
+        (
+            "RegisterRequest",
+            "access_token",
+            max_len(MAX_ACCESS_TOKEN_CHARS),
+        ),
         ("RegisterRequest", "nonce", max_len(MAX_NONCE_CHARS)),
         ("LoginRequest", "email", max_len(MAX_EMAIL_CHARS)),
         ("LoginRequest", "password", max_len(MAX_PASSWORD_CHARS)),
@@ -37,6 +46,20 @@ fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
             "RefreshRequest",
             "refresh_token",
             max_len(MAX_REFRESH_TOKEN_CHARS),
+        ),
+        (
+            "ExchangeRequest",
+            "code",
+            json!({ "minLength": 1, "maxLength": MAX_APP_CODE_CHARS }),
+        ),
+        (
+            "ExchangeRequest",
+            "code_verifier",
+            json!({
+                "minLength": MIN_VERIFIER_CHARS,
+                "maxLength": MAX_VERIFIER_CHARS,
+                "pattern": VERIFIER_PATTERN,
+            }),
         ),
         (
             "CompletionRequestBody",
@@ -73,7 +96,34 @@ fn property_rules() -> Vec<(&'static str, &'static str, Value)> {
 
 /// (path, method, query parameter, keywords of its schema).
 fn parameter_rules() -> Vec<(&'static str, &'static str, &'static str, Value)> {
-    vec![
+    let mut rules = Vec::new();
+    for path in [
+        "/auth/google/start",
+        "/auth/facebook/start",
+        "/auth/apple/start",
+    ] {
+        rules.extend([
+            (
+                path,
+                "get",
+                "code_challenge",
+                json!({ "minLength": 43, "maxLength": 43, "pattern": CHALLENGE_PATTERN }),
+            ),
+            (
+                path,
+                "get",
+                "code_challenge_method",
+                json!({ "enum": ["S256"] }),
+            ),
+            (
+                path,
+                "get",
+                "app_state",
+                json!({ "minLength": 1, "maxLength": MAX_APP_STATE_CHARS }),
+            ),
+        ]);
+    }
+    rules.extend([
         (
             "/ai/history",
             "get",
@@ -86,7 +136,8 @@ fn parameter_rules() -> Vec<(&'static str, &'static str, &'static str, Value)> {
             "cursor",
             json!({ "maxLength": cursor::CURSOR_CHARS, "pattern": cursor::CURSOR_PATTERN }),
         ),
-    ]
+    ]);
+    rules
 }
 
 /// `spec` with every rule written in. A rule whose place is missing is a

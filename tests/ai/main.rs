@@ -8,8 +8,10 @@ mod common;
 mod support;
 
 mod budget;
+mod fake_script;
 mod fallback;
 mod history;
+mod mock_llm;
 mod proxy;
 mod rate_limit;
 mod retention;

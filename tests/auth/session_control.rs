@@ -66,6 +66,18 @@ async fn sessions(app: &TestApp, access: &str) -> Vec<Value> {
     body["items"].as_array().expect("items").clone()
 }
 
+/// The contract's promise to the other instances: 401 within 1 second.
+async fn refused_within_a_second(app: &TestApp, access: &str) {
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(1) {
+        if me(app, access).await == 401 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the other instance still accepts the ended session after 1 s");
+}
+
 async fn me(app: &TestApp, access: &str) -> u16 {
     app.get_with_token("/users/me", access)
         .await
@@ -148,10 +160,10 @@ async fn logout_ends_the_access_token_at_once_on_every_instance(backend: Backend
     };
     let other = spawn_instance(&app.db, &[], None).await;
     let (_, first) = account(&app).await;
-    assert_eq!(me(&other, &first.access).await, 200);
+    assert_eq!(me(&other, &first.access).await, 200, "cached there now");
     assert_eq!(logout(&app, &first.refresh, "local").await, 204);
-    assert_eq!(me(&app, &first.access).await, 401);
-    assert_eq!(me(&other, &first.access).await, 401);
+    assert_eq!(me(&app, &first.access).await, 401, "at once where it ended");
+    refused_within_a_second(&other, &first.access).await;
     problem(
         app.refresh(&first.refresh).await,
         401,
@@ -348,4 +360,45 @@ async fn tokens_of_one_kind_are_refused_as_the_other(backend: Backend) {
     // Google unconfigured here: refused either way, never a session.
     assert!(status == 401 || status == 503, "{status}");
     assert_eq!(me(&app, &s.access).await, 200);
+}
+
+/// Waits (up to 3 s) until `app`'s `/ready` shows its session cache live.
+async fn session_cache_live(app: &TestApp) {
+    for _ in 0..150 {
+        let body: Value = app.get("/ready").await.json().await.expect("ready");
+        if body["checks"]["session_cache"] == "live" {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("the session cache never went live");
+}
+
+/// PostgreSQL carries invalidations by NOTIFY: the other instance refuses
+/// an ended session within 1 s, also after its LISTEN connection was killed
+/// (it asks the database meanwhile) and once it has listened again.
+#[tokio::test]
+async fn another_instance_refuses_within_a_second_across_a_dropped_channel() {
+    let Some(app) = spawn_app_with(Backend::Postgres, &[]).await else {
+        return;
+    };
+    let other = spawn_instance(&app.db, &[], None).await;
+    session_cache_live(&other).await;
+    let (email, first) = account(&app).await;
+    assert_eq!(me(&other, &first.access).await, 200, "cached there");
+    let killed = app
+        .count(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity \
+             WHERE datname = current_database() AND query ILIKE 'LISTEN%'",
+        )
+        .await;
+    assert!(killed >= 1, "the LISTEN connections were found");
+    assert_eq!(logout(&app, &first.refresh, "local").await, 204);
+    refused_within_a_second(&other, &first.access).await;
+    // Back: it listens again, caches again, and still hears every end.
+    session_cache_live(&other).await;
+    let second = signed(app.login(&email, STRONG_PASSWORD).await, 200).await;
+    assert_eq!(me(&other, &second.access).await, 200);
+    assert_eq!(logout(&app, &second.refresh, "local").await, 204);
+    refused_within_a_second(&other, &second.access).await;
 }

@@ -1,20 +1,23 @@
 //! End to end against a real OpenID Connect provider (the npm package
 //! oauth2-mock-server, run by tests/oidc-peer/server.mjs): discovery,
-//! /authorize, the token endpoint's PKCE check, its nonce and RS256 JWKS.
+//! /authorize, the token endpoint's PKCE check, its nonce and RS256 JWKS;
+//! the browser's flow, and the app's that ends in the app with a code.
 //! When the peer cannot start, whatever the reason (no node or npm, `npm
 //! ci` failing or hanging, the peer crashing or saying nothing), the test
 //! skips with that reason outside CI and fails with it under `CI=true`.
 
-use std::{path::PathBuf, process::Stdio, time::Duration};
+use std::{collections::HashMap, path::PathBuf, process::Stdio, time::Duration};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
     process::{Child, Command},
 };
 
-use crate::common::{skip, spawn_app_with, Backend};
-use crate::support::start;
+use uuid::Uuid;
+
+use crate::common::{skip, spawn_app_with, Backend, TestApp};
+use crate::support::{s256, start, start_with, Started};
 
 const CLIENT_ID: &str = "e2e-client";
 const REDIRECT_URI: &str = "http://app.test/auth/google/callback";
@@ -74,14 +77,25 @@ async fn launch_peer() -> Result<(Child, String), String> {
     Ok((child, issuer))
 }
 
-#[tokio::test]
-async fn google_sign_in_works_against_a_real_oidc_provider() {
-    let (_peer, issuer) = match launch_peer().await {
+/// The running peer and what its discovery document says.
+struct Peer {
+    _child: Child,
+    client: reqwest::Client,
+    auth_url: String,
+    token_url: String,
+    jwks_url: String,
+    issuer: String,
+}
+
+/// The peer, or `None` when the test skips (see the module's documentation).
+async fn peer() -> Option<Peer> {
+    let (child, issuer) = match launch_peer().await {
         Ok(peer) => peer,
         Err(reason) => {
-            return skip(&format!(
+            skip(&format!(
                 "the OIDC peer (tests/oidc-peer) cannot start: {reason}"
-            ))
+            ));
+            return None;
         }
     };
     let client = reqwest::Client::builder()
@@ -97,50 +111,112 @@ async fn google_sign_in_works_against_a_real_oidc_provider() {
         .await
         .expect("discovery JSON");
     let endpoint = |key: &str| discovery[key].as_str().expect(key).to_owned();
-    let (auth_url, token_url, jwks_url) = (
-        endpoint("authorization_endpoint"),
-        endpoint("token_endpoint"),
-        endpoint("jwks_uri"),
-    );
-    let issuer_claim = endpoint("issuer");
-    let overrides = [
+    Some(Peer {
+        _child: child,
+        client,
+        auth_url: endpoint("authorization_endpoint"),
+        token_url: endpoint("token_endpoint"),
+        jwks_url: endpoint("jwks_uri"),
+        issuer: endpoint("issuer"),
+    })
+}
+
+/// The server with Google pointed at the peer, and `extra` settings.
+async fn app_on(peer: &Peer, extra: &[(&str, &str)]) -> Option<TestApp> {
+    let mut overrides = vec![
         ("oauth.google.client_id", CLIENT_ID),
         ("oauth.google.client_secret", "e2e-secret"),
         ("oauth.google.redirect_uri", REDIRECT_URI),
-        ("oauth.google.auth_url", auth_url.as_str()),
-        ("oauth.google.token_url", token_url.as_str()),
-        ("oauth.google.jwks_url", jwks_url.as_str()),
-        ("oauth.google.issuers", issuer_claim.as_str()),
+        ("oauth.google.auth_url", peer.auth_url.as_str()),
+        ("oauth.google.token_url", peer.token_url.as_str()),
+        ("oauth.google.jwks_url", peer.jwks_url.as_str()),
+        ("oauth.google.issuers", peer.issuer.as_str()),
     ];
-    let Some(app) = spawn_app_with(Backend::Sqlite, &overrides).await else {
-        return;
-    };
+    overrides.extend_from_slice(extra);
+    spawn_app_with(Backend::Sqlite, &overrides).await
+}
 
-    // Our /start sends the browser to the provider's /authorize ...
-    let started = start(&app, "google").await;
-    assert!(started.location.as_str().starts_with(&auth_url));
-    let authorize = client
+/// The browser's trip: our /start sent it to the peer's /authorize, which
+/// sends it back to our callback URL with a code and the state; our
+/// callback's answer.
+async fn through_the_peer(peer: &Peer, app: &TestApp, started: &Started) -> reqwest::Response {
+    assert!(started.location.as_str().starts_with(&peer.auth_url));
+    let authorize = peer
+        .client
         .get(started.location.clone())
         .send()
         .await
         .expect("authorize");
     assert_eq!(authorize.status(), 302, "the provider redirects back");
-    // ... which sends it back to our callback URL with a code and the state.
     let back = authorize.headers()["location"].to_str().expect("ascii");
     let back = url::Url::parse(back).expect("callback URL");
     assert!(back.as_str().starts_with(REDIRECT_URI), "{back}");
     let query: Vec<(String, String)> = back.query_pairs().into_owned().collect();
-    let resp = app
-        .client
+    app.client
         .get(app.url(back.path()))
         .query(&query)
         .send()
         .await
-        .expect("callback");
+        .expect("callback")
+}
+
+#[tokio::test]
+async fn google_sign_in_works_against_a_real_oidc_provider() {
+    let Some(peer) = peer().await else {
+        return;
+    };
+    let Some(app) = app_on(&peer, &[]).await else {
+        return;
+    };
+    let started = start(&app, "google").await;
+    let resp = through_the_peer(&peer, &app, &started).await;
     let status = resp.status();
     let body: Value = resp.json().await.expect("JSON");
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["user"]["provider"], "google");
     assert_eq!(body["user"]["email"], "e2e-user@example.com");
     assert!(body["access_token"].as_str().is_some_and(|t| !t.is_empty()));
+}
+
+#[tokio::test]
+async fn an_apps_google_sign_in_ends_in_the_app_against_a_real_oidc_provider() {
+    const APP_LINK: &str = "nextarget://auth";
+    let Some(peer) = peer().await else {
+        return;
+    };
+    let Some(app) = app_on(&peer, &[("oauth.app_redirect_urls", APP_LINK)]).await else {
+        return;
+    };
+    // The app's own PKCE pair (the server keeps its own with the peer).
+    let verifier = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
+    let challenge = s256(&verifier);
+    let started = start_with(
+        &app,
+        "google",
+        &[
+            ("redirect_to", APP_LINK),
+            ("code_challenge", challenge.as_str()),
+            ("app_state", "e2e-app-state"),
+        ],
+    )
+    .await;
+    // The peer checks the server's PKCE pair: ours went to it, not the app's.
+    assert_ne!(started.get("code_challenge"), challenge);
+    let resp = through_the_peer(&peer, &app, &started).await;
+    assert_eq!(resp.status(), 302, "to the app");
+    let location = resp.headers()["location"].to_str().expect("ascii");
+    let landed = url::Url::parse(location).expect("app link");
+    assert!(location.starts_with("nextarget://auth?"), "{location}");
+    let query: HashMap<String, String> = landed.query_pairs().into_owned().collect();
+    assert_eq!(query["app_state"], "e2e-app-state");
+    let body = json!({"code": query["code"], "code_verifier": verifier});
+    let resp = app.post_json("/auth/exchange", &body).await;
+    let status = resp.status();
+    let tokens: Value = resp.json().await.expect("JSON");
+    assert_eq!(status, 200, "{tokens}");
+    assert_eq!(tokens["user"]["provider"], "google");
+    assert_eq!(tokens["user"]["email"], "e2e-user@example.com");
+    // Once only.
+    let again = app.post_json("/auth/exchange", &body).await;
+    assert_eq!(again.status(), 400);
 }

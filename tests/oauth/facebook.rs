@@ -15,13 +15,13 @@ use crate::support::*;
 
 on_every_backend!(facebook_sign_in_checks_appsecret_proof_and_upserts_the_user);
 
-fn proof(access_token: &str) -> String {
+pub(crate) fn proof(access_token: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(FB_SECRET.as_bytes()).expect("key");
     mac.update(access_token.as_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
 
-async fn graph_answers(idp: &MockServer, access_token: &str, me: ResponseTemplate) {
+pub(crate) async fn graph_answers(idp: &MockServer, access_token: &str, me: ResponseTemplate) {
     Mock::given(method("GET"))
         .and(path("/v19.0/oauth/access_token"))
         .and(query_param("client_id", FB_CLIENT_ID))

@@ -211,7 +211,7 @@ async fn native_google_sign_in_refuses_bad_tokens_and_a_missing_one() {
     let resp = app
         .post_json(
             "/auth/register",
-            &json!({"provider": "facebook", "id_token": "x"}),
+            &json!({"provider": "twitter", "id_token": "x"}),
         )
         .await;
     // Not a provider the spec lists for sign-up.

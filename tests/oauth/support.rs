@@ -1,6 +1,7 @@
 //! What the OAuth tests share: a wiremock Google (token endpoint + JWKS)
 //! and Facebook (access_token + /me), id_tokens signed with the test keys of
-//! tests/fixtures, and the server configured to use them.
+//! tests/fixtures, and the server configured to use them (Apple's own
+//! wiremock is in `apple_support`).
 
 use std::collections::HashMap;
 
@@ -25,11 +26,15 @@ pub const ISSUER: &str = "https://accounts.google.com";
 pub const KID: &str = "test-key-1";
 pub const FB_CLIENT_ID: &str = "fb-app-1";
 pub const FB_SECRET: &str = "fb-app-secret-for-tests";
+/// The app links of `oauth.app_redirect_urls`: a custom scheme and a
+/// universal (App) link.
+pub const APP_LINK: &str = "nextarget://auth";
+pub const UNIVERSAL_LINK: &str = "https://app.example.com/auth/done";
 
 const KEY_PEM: &[u8] = include_bytes!("../fixtures/google_test_key.pem");
 const OTHER_KEY_PEM: &[u8] = include_bytes!("../fixtures/other_test_key.pem");
 pub const PUBLIC_PEM: &[u8] = include_bytes!("../fixtures/google_test_key.pub.pem");
-const JWK: &str = include_str!("../fixtures/google_test_key.jwk.json");
+pub const JWK: &str = include_str!("../fixtures/google_test_key.jwk.json");
 const OTHER_JWK: &str = include_str!("../fixtures/other_test_key.jwk.json");
 
 /// The server with Google and Facebook pointed at one wiremock, whose JWKS
@@ -72,18 +77,28 @@ pub async fn spawn_with_idp(backend: Backend, idp: &str, token_url: &str) -> Opt
         ),
         ("oauth.facebook.auth_url", format!("{idp}/dialog/oauth")),
         ("oauth.facebook.graph_url", format!("{idp}/v19.0")),
+        ("oauth.facebook.jwks_url", format!("{idp}/fb/jwks")),
+        (
+            "oauth.app_redirect_urls",
+            format!("{APP_LINK},{UNIVERSAL_LINK}"),
+        ),
     ];
     let overrides: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
     spawn_app_with_clock(backend, &overrides).await
 }
 
 pub async fn mount_jwks(idp: &MockServer, jwks: &[&str]) {
+    mount_jwks_at(idp, "/jwks", jwks).await;
+}
+
+/// Serves `jwks` (JSON keys) at `at`, cacheable for an hour.
+pub async fn mount_jwks_at(idp: &MockServer, at: &str, jwks: &[&str]) {
     let keys: Vec<Value> = jwks
         .iter()
         .map(|k| serde_json::from_str(k).expect("jwk"))
         .collect();
     Mock::given(method("GET"))
-        .and(path("/jwks"))
+        .and(path(at))
         .respond_with(
             ResponseTemplate::new(200)
                 .insert_header("cache-control", "public, max-age=3600")
@@ -162,7 +177,18 @@ impl Started {
 }
 
 pub async fn start(app: &TestApp, provider: &str) -> Started {
-    let resp = app.get(&format!("/auth/{provider}/start")).await;
+    start_with(app, provider, &[]).await
+}
+
+/// `/start` of `provider` with `query` (an app's `redirect_to` ...).
+pub async fn start_with(app: &TestApp, provider: &str, query: &[(&str, &str)]) -> Started {
+    let resp = app
+        .client
+        .get(app.url(&format!("/auth/{provider}/start")))
+        .query(query)
+        .send()
+        .await
+        .expect("request");
     assert_eq!(resp.status(), 302, "start answers a redirect");
     let location = resp.headers()["location"]
         .to_str()

@@ -92,3 +92,23 @@ async fn swagger_ui_is_served_at_docs() {
     assert_eq!(resp.status(), 200);
     assert!(resp.text().await.expect("html").contains("swagger"));
 }
+
+/// docs/testing.md shows two whole-server tests with mocks; they are
+/// `tests/ai/mock_llm.rs` and `tests/oauth/mock_provider.rs`, which run, so
+/// the page holds each file word for word or this fails.
+#[test]
+fn the_testing_guide_shows_the_example_tests_word_for_word() {
+    let guide = include_str!("../../docs/testing.md");
+    for (name, source) in [
+        ("tests/ai/mock_llm.rs", include_str!("../ai/mock_llm.rs")),
+        (
+            "tests/oauth/mock_provider.rs",
+            include_str!("../oauth/mock_provider.rs"),
+        ),
+    ] {
+        assert!(
+            guide.contains(&format!("```rust\n{source}```")),
+            "docs/testing.md no longer holds {name} word for word"
+        );
+    }
+}

@@ -2,22 +2,16 @@
 //! it): authorization URL with PKCE and nonce, code exchange at the token
 //! endpoint, and id_token verification (RS256 only) against the JWKS.
 
-use std::collections::HashSet;
-
 use async_trait::async_trait;
-use jsonwebtoken::{decode, decode_header, Algorithm, Validation};
 use nextarget_ports::{OAuthError, OAuthProvider, Provider, VerifiedIdentity};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::{
     http::{read_json, transport_error, with_query},
+    id_token::{IdTokenVerifier, NonceRule},
     jwks::JwksCache,
 };
-
-/// Seconds of clock skew tolerated on `exp` (and `iat`/`nbf`).
-const LEEWAY_SECS: u64 = 60;
 
 /// The `oauth.google.*` settings. `Debug` hides the client secret.
 #[derive(Debug, Clone)]
@@ -33,38 +27,10 @@ pub struct GoogleConfig {
     pub native_client_ids: Vec<String>,
 }
 
-/// Which nonce an id_token must carry.
-enum NonceRule<'a> {
-    /// The web flow's: exactly the one `/start` issued.
-    Issued(&'a str),
-    /// Native sign-in's: the request's nonce or its SHA-256 in hex (Apple's
-    /// convention); none in the token when the request has none.
-    Native(Option<&'a str>),
-}
-
-impl NonceRule<'_> {
-    fn check(&self, token_nonce: Option<&str>) -> Result<(), String> {
-        match (self, token_nonce) {
-            (Self::Issued(issued), Some(nonce)) if nonce == *issued => Ok(()),
-            (Self::Issued(_), _) => Err("nonce does not match the one issued".into()),
-            (Self::Native(None), None) => Ok(()),
-            (Self::Native(None), Some(_)) => {
-                Err("the token carries a nonce and the request none".into())
-            }
-            (Self::Native(Some(sent)), Some(nonce))
-                if nonce == *sent || nonce == hex::encode(Sha256::digest(sent.as_bytes())) =>
-            {
-                Ok(())
-            }
-            (Self::Native(Some(_)), _) => Err("nonce does not match the request's".into()),
-        }
-    }
-}
-
 pub struct GoogleProvider {
     config: GoogleConfig,
     http: reqwest::Client,
-    jwks: JwksCache,
+    verifier: IdTokenVerifier,
 }
 
 #[derive(Deserialize)]
@@ -72,60 +38,19 @@ struct TokenAnswer {
     id_token: String,
 }
 
-#[derive(Deserialize)]
-struct IdClaims {
-    sub: String,
-    email: Option<String>,
-    email_verified: Option<bool>,
-    nonce: Option<String>,
-}
-
 impl GoogleProvider {
     pub fn new(config: GoogleConfig, http: reqwest::Client) -> Self {
-        let jwks = JwksCache::new(config.jwks_url.clone(), http.clone());
-        Self { config, http, jwks }
-    }
-
-    /// Checks signature (RS256 with a JWKS key), `iss`, `aud` (the web
-    /// client id; for native tokens also the native apps' ids), `exp` and
-    /// the nonce by `rule`.
-    async fn verify(
-        &self,
-        id_token: &str,
-        rule: NonceRule<'_>,
-    ) -> Result<VerifiedIdentity, OAuthError> {
-        let invalid = |why: String| OAuthError::InvalidToken(why);
-        // `alg: none` and unknown algorithms fail here already.
-        let header = decode_header(id_token).map_err(|e| invalid(format!("bad header: {e}")))?;
-        if header.alg != Algorithm::RS256 {
-            return Err(invalid(format!("algorithm {:?} is not RS256", header.alg)));
+        let verifier = IdTokenVerifier::new(
+            JwksCache::new(config.jwks_url.clone(), http.clone()),
+            config.issuers.iter().cloned(),
+            vec![config.client_id.clone()],
+            config.native_client_ids.clone(),
+        );
+        Self {
+            config,
+            http,
+            verifier,
         }
-        let kid = header
-            .kid
-            .ok_or_else(|| invalid("no key id (kid) in the header".into()))?;
-        let key = self.jwks.key(&kid).await?;
-        let mut validation = Validation::new(Algorithm::RS256);
-        validation.algorithms = vec![Algorithm::RS256];
-        validation.leeway = LEEWAY_SECS;
-        let mut audiences = vec![self.config.client_id.as_str()];
-        if matches!(rule, NonceRule::Native(_)) {
-            audiences.extend(self.config.native_client_ids.iter().map(String::as_str));
-        }
-        validation.set_audience(&audiences);
-        validation.iss = Some(self.config.issuers.iter().cloned().collect::<HashSet<_>>());
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        let claims = decode::<IdClaims>(id_token, &key, &validation)
-            .map_err(|e| invalid(format!("id_token rejected: {e}")))?
-            .claims;
-        rule.check(claims.nonce.as_deref()).map_err(invalid)?;
-        // An address Google says it has not verified is not vouched for.
-        let email = claims
-            .email
-            .filter(|_| claims.email_verified != Some(false));
-        Ok(VerifiedIdentity {
-            subject: claims.sub,
-            email,
-        })
     }
 }
 
@@ -133,6 +58,10 @@ impl GoogleProvider {
 impl OAuthProvider for GoogleProvider {
     fn provider(&self) -> Provider {
         Provider::Google
+    }
+
+    fn has_web_flow(&self) -> bool {
+        true
     }
 
     fn authorization_url(&self, state: &str, nonce: &str, pkce_challenge: &str) -> String {
@@ -171,7 +100,8 @@ impl OAuthProvider for GoogleProvider {
             .await
             .map_err(|e| transport_error("token endpoint", e))?;
         let answer: TokenAnswer = read_json("token endpoint", response).await?;
-        self.verify(&answer.id_token, NonceRule::Issued(expected_nonce))
+        self.verifier
+            .verify(&answer.id_token, NonceRule::Issued(expected_nonce))
             .await
     }
 
@@ -180,7 +110,8 @@ impl OAuthProvider for GoogleProvider {
         id_token: &str,
         nonce: Option<String>,
     ) -> Result<VerifiedIdentity, OAuthError> {
-        self.verify(id_token, NonceRule::Native(nonce.as_deref()))
+        self.verifier
+            .verify(id_token, NonceRule::Native(nonce.as_deref()))
             .await
     }
 }

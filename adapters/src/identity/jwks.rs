@@ -1,6 +1,6 @@
-//! Google's signing keys: the JWKS at `jwks_url`, cached for its
-//! `Cache-Control: max-age`, refetched once when a token names a `kid` the
-//! cache does not hold.
+//! A provider's signing keys (Google's, Apple's): the JWKS at `jwks_url`,
+//! cached for its `Cache-Control: max-age`, refetched once when a token
+//! names a `kid` the cache does not hold.
 
 use std::{
     collections::HashMap,

@@ -124,7 +124,7 @@ fn general_reply(prompt: &str, max_tokens: Option<u32>) -> (String, &'static str
 }
 
 /// Splits `text` into word deltas whose concatenation is exactly `text`.
-fn word_deltas(text: &str) -> Vec<String> {
+pub(crate) fn word_deltas(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut in_space = false;

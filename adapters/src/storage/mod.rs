@@ -4,6 +4,7 @@
 
 mod buffered_history;
 mod postgres;
+pub mod session_cache;
 mod sql;
 mod sqlite;
 
@@ -11,7 +12,8 @@ use std::{sync::Arc, time::Duration};
 
 use anyhow::{bail, Context};
 use nextarget_ports::{
-    InteractionRepository, OAuthStateStore, PasswordResetStore, RefreshTokenStore, UserRepository,
+    AppCodeStore, InteractionRepository, OAuthStateStore, PasswordResetStore, RefreshTokenStore,
+    UserRepository,
 };
 use secrecy::{ExposeSecret, SecretString};
 
@@ -26,6 +28,12 @@ pub struct Storage {
     pub interactions: Arc<dyn InteractionRepository>,
     pub oauth_states: Arc<dyn OAuthStateStore>,
     pub reset_tokens: Arc<dyn PasswordResetStore>,
+    /// The one-time codes of web sign-ins that end in an app.
+    pub app_codes: Arc<dyn AppCodeStore>,
+    /// The sessions the bearer check trusts without a query, and whether
+    /// their invalidation channel is up (`users` and `refresh_tokens` go
+    /// through it).
+    pub session_cache: Arc<session_cache::SessionCache>,
     /// Closes the pool (graceful shutdown).
     pub closer: Arc<dyn StorageCloser>,
 }
@@ -76,22 +84,35 @@ pub struct PoolSettings {
 }
 
 impl Storage {
-    /// Every port on one store, and its pool as the closer.
-    fn on<S>(store: Arc<S>, closer: Arc<dyn StorageCloser>) -> Self
+    /// Every port on one store, and its pool as the closer; the users and
+    /// sessions through `cache`.
+    fn on<S>(
+        store: Arc<S>,
+        closer: Arc<dyn StorageCloser>,
+        cache: Arc<session_cache::SessionCache>,
+    ) -> Self
     where
         S: UserRepository
             + RefreshTokenStore
             + InteractionRepository
             + OAuthStateStore
             + PasswordResetStore
+            + AppCodeStore
             + 'static,
     {
+        let cached = Arc::new(session_cache::CachedSessions::new(
+            store.clone(),
+            store.clone(),
+            cache.clone(),
+        ));
         Storage {
-            users: store.clone(),
-            refresh_tokens: store.clone(),
+            users: cached.clone(),
+            refresh_tokens: cached,
             interactions: store.clone(),
             oauth_states: store.clone(),
-            reset_tokens: store,
+            reset_tokens: store.clone(),
+            app_codes: store,
+            session_cache: cache,
             closer,
         }
     }
@@ -131,7 +152,12 @@ pub async fn connect_with(url: &SecretString, pool: PoolSettings) -> anyhow::Res
             .await
             .context("Failed to migrate the SQLite database")?;
         let closer = Arc::new(store.pool().clone());
-        Ok(Storage::on(store, closer))
+        let cache = Arc::new(session_cache::SessionCache::new());
+        tokio::spawn(session_cache::sqlite_poll::run(
+            store.pool().clone(),
+            cache.clone(),
+        ));
+        Ok(Storage::on(store, closer, cache))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         let store = Arc::new(
             PostgresStore::connect_with(url, pool.max_connections, pool.acquire_timeout)
@@ -143,7 +169,12 @@ pub async fn connect_with(url: &SecretString, pool: PoolSettings) -> anyhow::Res
             .await
             .context("Failed to migrate the PostgreSQL database")?;
         let closer = Arc::new(store.pool().clone());
-        Ok(Storage::on(store, closer))
+        let cache = Arc::new(session_cache::SessionCache::new());
+        tokio::spawn(session_cache::pg_listen::run(
+            store.pool().clone(),
+            cache.clone(),
+        ));
+        Ok(Storage::on(store, closer, cache))
     } else {
         bail!("database.url must start with sqlite: or postgres:")
     }

@@ -49,6 +49,24 @@ impl PostgresStore {
         &self.pool
     }
 
+    /// Tells every instance that `user_id`'s session (all of them with
+    /// `None`) changed: a NOTIFY on [`super::session_cache::PG_CHANNEL`],
+    /// which PostgreSQL delivers when the caller's transaction commits.
+    async fn signal_invalidation(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        user_id: uuid::Uuid,
+        session_id: Option<uuid::Uuid>,
+        _now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), sqlx::Error> {
+        let payload = super::session_cache::payload(user_id, session_id);
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(super::session_cache::PG_CHANNEL)
+            .bind(payload)
+            .execute(&mut **tx)
+            .await?;
+        Ok(())
+    }
+
     /// A refresh rotation's transaction, holding a transaction-scoped
     /// advisory lock on the presented token's family: a statement after the
     /// lock sees every rotation of that family committed before it.

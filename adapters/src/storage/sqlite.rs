@@ -59,6 +59,26 @@ impl SqliteStore {
         &self.pool
     }
 
+    /// Tells the other processes on this file that `user_id`'s session
+    /// (all of them with `None`) changed: a row of `session_invalidations`,
+    /// in the caller's transaction (see `session_cache`).
+    async fn signal_invalidation(
+        tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+        user_id: uuid::Uuid,
+        session_id: Option<uuid::Uuid>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO session_invalidations (user_id, session_id, at) VALUES ($1, $2, $3)",
+        )
+        .bind(user_id)
+        .bind(session_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
     /// A refresh rotation's transaction: `BEGIN IMMEDIATE` takes the
     /// database's write lock before anything is read, so concurrent
     /// rotations run one after the other.

@@ -5,10 +5,12 @@
 #[path = "../common/db.rs"]
 mod db;
 
+mod app_codes;
 mod interactions;
 mod oauth_states;
 mod refresh_tokens;
 mod reset_tokens;
 mod sessions;
 mod upgrade;
+mod upgrade_apple;
 mod users;

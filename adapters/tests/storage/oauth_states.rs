@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use futures::future::join_all;
-use nextarget_ports::{OAuthStateRecord, Provider, StoreError};
+use nextarget_ports::{AppReturn, OAuthStateRecord, Provider, StoreError};
 
 use crate::db::{test_database, Backend};
 use crate::on_every_backend;
@@ -14,13 +14,14 @@ fn record(state: &str, expires_at: DateTime<Utc>) -> OAuthStateRecord {
         provider: Provider::Google,
         nonce: format!("nonce-of-{state}"),
         pkce_verifier: "v".repeat(64),
-        redirect_uri: Some("https://app.example/done".into()),
+        app: None,
         expires_at,
     }
 }
 
 on_every_backend!(
     a_state_is_taken_once_exactly_as_stored,
+    an_apps_return_is_kept_with_its_state,
     an_expired_state_is_gone,
     a_state_put_by_one_instance_is_taken_by_another,
     concurrent_takes_let_exactly_one_win,
@@ -42,6 +43,28 @@ async fn a_state_is_taken_once_exactly_as_stored(backend: Backend) {
         s.oauth_states.take("never", now).await.expect("unknown"),
         None
     );
+}
+
+async fn an_apps_return_is_kept_with_its_state(backend: Backend) {
+    let Some(db) = test_database(backend).await else {
+        return;
+    };
+    let s = db.storage().await;
+    let now = Utc::now().trunc_subsecs(6);
+    let app = |app_state: Option<&str>| AppReturn {
+        redirect_to: "nextarget://auth/done?from=web".into(),
+        code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into(),
+        app_state: app_state.map(str::to_owned),
+    };
+    for (state, app) in [("s-app", app(Some("é & ?x=1"))), ("s-app-2", app(None))] {
+        let stored = OAuthStateRecord {
+            app: Some(app),
+            ..record(state, now + Duration::minutes(10))
+        };
+        s.oauth_states.put(&stored, now).await.expect("put");
+        let taken = s.oauth_states.take(state, now).await.expect("take");
+        assert_eq!(taken, Some(stored));
+    }
 }
 
 async fn an_expired_state_is_gone(backend: Backend) {

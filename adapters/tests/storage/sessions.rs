@@ -80,7 +80,7 @@ impl Fixture {
             .users
             .find_by_session(user, session, self.at(secs))
             .await;
-        found.expect("find").is_some_and(|u| u.id == user)
+        found.expect("find").is_some_and(|u| u.user.id == user)
     }
 }
 
@@ -165,8 +165,14 @@ async fn a_rotation_touches_its_session(backend: Backend) {
     assert_eq!(list[0].last_used_at, f.at(30));
     assert_eq!(list[0].ip.as_deref(), Some("10.0.0.2"));
     assert_eq!(list[0].user_agent.as_deref(), Some("App/2"));
-    // The rotation moved the session's end with its newest token.
+    // The rotation moved the session's end with its newest token, and the
+    // bearer check says until when.
     assert!(f.is_live(user, session, 3600 + 60).await);
+    let live = f.s.users.find_by_session(user, session, f.at(31)).await;
+    assert_eq!(
+        live.expect("find").map(|l| l.expires_at),
+        Some(f.at(30) + Duration::hours(2))
+    );
 }
 
 async fn ending_a_session_is_for_its_user_only_and_happens_once(backend: Backend) {

@@ -15,14 +15,14 @@ const SESSIONS_VERSION: i64 = 20261130000001;
 
 on_every_backend!(a_database_from_before_sessions_gets_a_session_per_live_family);
 
-/// The migrations of `dialect` older than the sessions one.
-async fn before_sessions(dialect: &str) -> Migrator {
+/// The migrations of `dialect` older than `version`.
+pub(crate) async fn migrations_before(dialect: &str, version: i64) -> Migrator {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../migrations/{dialect}"));
     let mut migrator = Migrator::new(dir).await.expect("migrations");
     let older = migrator
         .migrations
         .iter()
-        .filter(|m| m.version < SESSIONS_VERSION)
+        .filter(|m| m.version < version)
         .cloned()
         .collect();
     migrator.migrations = Cow::Owned(older);
@@ -34,7 +34,7 @@ async fn before_sessions(dialect: &str) -> Migrator {
 macro_rules! old_database {
     ($pool:expr, $dialect:expr, $user:expr, $families:expr, $now:expr) => {{
         let pool = $pool;
-        before_sessions($dialect)
+        migrations_before($dialect, SESSIONS_VERSION)
             .await
             .run(&pool)
             .await

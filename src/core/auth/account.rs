@@ -19,7 +19,7 @@ impl AuthService {
             .access_tokens
             .verify(access_token, now)
             .map_err(|_| AuthError::Unauthorized)?;
-        let user = self
+        let live = self
             .ports
             .users
             .find_by_session(claims.user_id, claims.session_id, now)
@@ -27,7 +27,7 @@ impl AuthService {
             .context("Failed to load the token's user and session")?
             .ok_or(AuthError::Unauthorized)?;
         Ok(Caller {
-            user,
+            user: live.user,
             session_id: claims.session_id,
         })
     }
@@ -124,7 +124,12 @@ mod tests {
         fx.users
             .expect_find_by_session()
             .withf(move |user, session, at| *user == id && *session == sid && *at == now)
-            .returning(move |_, _, _| Ok(Some(user.clone())));
+            .returning(move |_, _, _| {
+                Ok(Some(nextarget_ports::LiveSession {
+                    user: user.clone(),
+                    expires_at: now,
+                }))
+            });
         let caller = fx.service().authenticate("token").await.expect("caller");
         assert_eq!((caller.user.id, caller.session_id), (id, sid));
     }

@@ -13,6 +13,8 @@ pub const MAX_PASSWORD_CHARS: usize = 1024;
 pub const MAX_REFRESH_TOKEN_CHARS: usize = 1024;
 pub const MAX_ID_TOKEN_CHARS: usize = 8192;
 pub const MAX_NONCE_CHARS: usize = 512;
+/// A Facebook SDK user access token (a few hundred characters in practice).
+pub const MAX_ACCESS_TOKEN_CHARS: usize = 4096;
 
 /// The credentials of a sign-in, within their bounds.
 pub(super) fn check_credentials(email: &str, password: &SecretString) -> Result<(), AuthError> {

@@ -11,7 +11,7 @@ mod logout;
 mod password_change;
 mod password_policy;
 mod refresh;
-mod refresh_token;
+pub(crate) mod refresh_token;
 mod register;
 mod reset;
 mod session;
@@ -27,8 +27,8 @@ use nextarget_ports::{
 pub(crate) use audit::Subject;
 pub use error::{AuthError, FieldError};
 pub use input_limits::{
-    MAX_EMAIL_CHARS, MAX_ID_TOKEN_CHARS, MAX_NONCE_CHARS, MAX_PASSWORD_CHARS,
-    MAX_REFRESH_TOKEN_CHARS,
+    MAX_ACCESS_TOKEN_CHARS, MAX_EMAIL_CHARS, MAX_ID_TOKEN_CHARS, MAX_NONCE_CHARS,
+    MAX_PASSWORD_CHARS, MAX_REFRESH_TOKEN_CHARS,
 };
 pub use lockout::{BACKOFF_BASE_SECS, BACKOFF_CAP_SECS, FAILURE_MEMORY_SECS};
 pub use logout::LogoutScope;

@@ -1,10 +1,13 @@
-//! `/auth/{provider}/callback` and Google's native id_token sign-in.
+//! `/auth/{provider}/callback`, and the session a provider's sign-in opens.
 
-use nextarget_ports::{AuthEvent, ClientInfo, Provider, StoreContext, User};
+use std::sync::Arc;
 
-use super::{OAuthFlowError, OAuthService};
-use crate::auth::{FieldError, Session, Subject, MAX_ID_TOKEN_CHARS, MAX_NONCE_CHARS};
-use crate::validation::too_long;
+use nextarget_ports::{
+    AuthEvent, ClientInfo, OAuthProvider, OAuthStateRecord, Provider, StoreContext, User,
+};
+
+use super::{AppLanding, OAuthFlowError, OAuthService};
+use crate::auth::{Session, Subject};
 
 /// What the provider sent back to the callback URL.
 #[derive(Debug, Default, Clone)]
@@ -14,22 +17,36 @@ pub struct CallbackParams {
     pub error: Option<String>,
 }
 
+/// How a callback ends.
+pub enum CallbackOutcome {
+    /// A flow started without `redirect_to`: the session, for a
+    /// `TokenResponse`.
+    SignedIn(Session),
+    /// A flow an app started: the app link, with a one-time code or the
+    /// failure.
+    ToApp(AppLanding),
+}
+
 impl OAuthService {
     /// Finishes a web sign-in: spends the state, exchanges the code, upserts
-    /// the user and opens a session.
+    /// the user and opens a session; or, for a flow an app started, issues
+    /// a one-time code for the app.
     ///
     /// # Errors
-    /// `Denied` for `?error=`; `InvalidState` for a missing, unknown,
-    /// expired, spent or other-provider state (the state is spent either
-    /// way); `MissingCode`; `InvalidToken`/`Provider` from the provider;
+    /// `NotConfigured` when the provider or its web flow is off (nothing
+    /// is read or spent then); `Denied` for `?error=`; `InvalidState` for a
+    /// missing, unknown, expired, spent or other-provider state (the state
+    /// is spent either way). A flow an app started (a state with its
+    /// return) answers every later failure as `ToApp` with the error
+    /// instead: `MissingCode`; `InvalidToken`/`Provider` from the provider;
     /// `EmailTaken`; storage errors.
     pub async fn callback(
         &self,
         provider: Provider,
         params: CallbackParams,
         client: &ClientInfo,
-    ) -> Result<Session, OAuthFlowError> {
-        let oauth = self.provider(provider)?;
+    ) -> Result<CallbackOutcome, OAuthFlowError> {
+        let oauth = self.web_provider(provider)?;
         let now = self.ports.clock.now();
         let record = match params.state.as_deref().filter(|s| !s.is_empty()) {
             Some(state) => self
@@ -40,27 +57,46 @@ impl OAuthService {
                 .context("Failed to take the OAuth state")?,
             None => None,
         };
+        // A state of another provider is spent, and no state here.
+        let record = record.filter(|r| r.provider == provider);
+        let app = record.as_ref().and_then(|r| r.app.clone());
+        let signed_in = self.sign_in_from_callback(oauth, record, params).await;
+        match app {
+            Some(app) => Ok(CallbackOutcome::ToApp(self.land(app, signed_in).await)),
+            None => {
+                let (user, created) = signed_in?;
+                let session = self.open_audited(user, created, client).await?;
+                Ok(CallbackOutcome::SignedIn(session))
+            }
+        }
+    }
+
+    /// The user the callback proves, and whether it was created now.
+    async fn sign_in_from_callback(
+        &self,
+        oauth: &Arc<dyn OAuthProvider>,
+        record: Option<OAuthStateRecord>,
+        params: CallbackParams,
+    ) -> Result<(User, bool), OAuthFlowError> {
         if let Some(error) = params.error {
             return Err(OAuthFlowError::Denied(error));
         }
-        let record = record
-            .filter(|r| r.provider == provider)
-            .ok_or(OAuthFlowError::InvalidState)?;
+        let record = record.ok_or(OAuthFlowError::InvalidState)?;
         let code = params
             .code
             .filter(|c| !c.is_empty())
             .ok_or(OAuthFlowError::MissingCode)?;
+        let provider = record.provider;
         let identity = oauth
             .exchange_code(&code, &record.pkce_verifier, &record.nonce)
             .await
             .map_err(|e| OAuthFlowError::from_provider(provider, e))?;
-        let (user, created) = self.upsert(provider, identity).await?;
-        self.open_audited(user, created, client).await
+        self.upsert(provider, identity).await
     }
 
     /// Opens a session for a provider's user, recorded in the audit trail
     /// as a sign-up (`created`) or a sign-in.
-    async fn open_audited(
+    pub(super) async fn open_audited(
         &self,
         user: User,
         created: bool,
@@ -81,44 +117,5 @@ impl OAuthService {
             },
         );
         Ok(session)
-    }
-
-    /// Signs in with an id_token from Google's native SDK, with the nonce
-    /// the app sent Google, if any. The flag is `true` when the account was
-    /// created by this call.
-    ///
-    /// # Errors
-    /// `Validation` without a token, or with a token or nonce past its
-    /// bound; `NotConfigured`; `InvalidToken`; `Provider`; `EmailTaken`;
-    /// storage errors.
-    pub async fn sign_in_with_google_token(
-        &self,
-        id_token: Option<&str>,
-        nonce: Option<&str>,
-        client: &ClientInfo,
-    ) -> Result<(Session, bool), OAuthFlowError> {
-        let Some(id_token) = id_token.filter(|t| !t.trim().is_empty()) else {
-            return Err(OAuthFlowError::Validation(vec![FieldError::new(
-                "id_token",
-                "is required for provider google",
-            )]));
-        };
-        let errors: Vec<FieldError> = [
-            too_long("id_token", id_token, MAX_ID_TOKEN_CHARS),
-            nonce.and_then(|n| too_long("nonce", n, MAX_NONCE_CHARS)),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        if !errors.is_empty() {
-            return Err(OAuthFlowError::Validation(errors));
-        }
-        let google = self.provider(Provider::Google)?;
-        let identity = google
-            .verify_native_token(id_token, nonce.map(str::to_owned))
-            .await
-            .map_err(|e| OAuthFlowError::from_provider(Provider::Google, e))?;
-        let (user, created) = self.upsert(Provider::Google, identity).await?;
-        Ok((self.open_audited(user, created, client).await?, created))
     }
 }

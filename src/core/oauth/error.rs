@@ -20,10 +20,22 @@ pub enum OAuthFlowError {
     /// The callback came without `code`.
     #[error("the callback has no code")]
     MissingCode,
-    /// The id_token, code or access token failed a check (`reason` is
-    /// for the log).
+    /// `/start`'s `redirect_to` is not exactly one of
+    /// `oauth.app_redirect_urls`.
+    #[error("redirect_to is not one of this server's app links (oauth.app_redirect_urls); it must match one exactly")]
+    InvalidRedirect,
+    /// `POST /auth/exchange`: the code is unknown, used or expired, or the
+    /// `code_verifier` does not match the app's `code_challenge`.
+    #[error("the code is unknown, used or expired, or the code_verifier does not match its code_challenge; start the sign-in again")]
+    InvalidGrant,
+    /// The code or access token failed a check, or the provider refused
+    /// it (`reason` is for the log).
     #[error("the {provider} token or code was rejected")]
     InvalidToken { provider: Provider, reason: String },
+    /// An id_token a native SDK obtained failed a check (`reason` is for
+    /// the log).
+    #[error("the {provider} id_token was rejected")]
+    InvalidIdToken { provider: Provider, reason: String },
     /// The provider failed or could not be reached (`reason` is for the log).
     #[error("{provider} could not be reached or answered unexpectedly")]
     Provider { provider: Provider, reason: String },
@@ -46,11 +58,13 @@ impl OAuthFlowError {
             Self::Denied(_) => "oauth_denied",
             Self::InvalidState => "invalid_state",
             Self::MissingCode => "bad_request",
+            Self::InvalidRedirect => "invalid_redirect",
+            Self::InvalidGrant => "invalid_grant",
             Self::InvalidToken {
                 provider: Provider::Facebook,
                 ..
             } => "invalid_provider_token",
-            Self::InvalidToken { .. } => "invalid_id_token",
+            Self::InvalidToken { .. } | Self::InvalidIdToken { .. } => "invalid_id_token",
             Self::Provider { .. } => "provider_error",
             Self::EmailTaken => "email_taken",
             Self::Validation(_) => "validation_error",
@@ -59,13 +73,35 @@ impl OAuthFlowError {
         }
     }
 
+    /// The provider's answer about a code or an access token: a refusal
+    /// is `InvalidToken`.
     pub(super) fn from_provider(provider: Provider, err: OAuthError) -> Self {
+        Self::from_provider_as(provider, err, |reason| Self::InvalidToken {
+            provider,
+            reason,
+        })
+    }
+
+    /// The provider's answer about an id_token a native SDK obtained: a
+    /// refusal is `InvalidIdToken`, whatever the provider.
+    pub(super) fn from_id_token(provider: Provider, err: OAuthError) -> Self {
+        Self::from_provider_as(provider, err, |reason| Self::InvalidIdToken {
+            provider,
+            reason,
+        })
+    }
+
+    fn from_provider_as(
+        provider: Provider,
+        err: OAuthError,
+        refused: impl FnOnce(String) -> Self,
+    ) -> Self {
         match err {
-            OAuthError::InvalidToken(reason) => Self::InvalidToken { provider, reason },
+            OAuthError::InvalidToken(reason) => refused(reason),
             OAuthError::ProviderError(reason) => Self::Provider { provider, reason },
             OAuthError::Unsupported => Self::Validation(vec![FieldError::new(
                 "provider",
-                format!("{provider} has no native sign-in; use /auth/{provider}/start"),
+                format!("{provider} does not sign in with this kind of token"),
             )]),
         }
     }

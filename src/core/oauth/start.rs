@@ -1,29 +1,39 @@
 //! `/auth/{provider}/start`: a fresh state, nonce and PKCE pair, stored for
-//! ten minutes, and the provider URL that carries them.
+//! ten minutes with the app's return when an app started the flow, and the
+//! provider URL that carries them.
 
 use chrono::Duration;
 use nextarget_ports::{OAuthStateRecord, Provider, StoreContext};
 
 use super::{
     secrets::{pkce_challenge, random_token},
-    OAuthFlowError, OAuthService, STATE_TTL_SECS,
+    AppStartParams, OAuthFlowError, OAuthService, STATE_TTL_SECS,
 };
 
 impl OAuthService {
     /// Starts a web sign-in and returns the URL to redirect the browser to.
+    /// With `app.redirect_to`, the flow ends in that app link (see
+    /// [`OAuthService::exchange`]).
     ///
     /// # Errors
-    /// `NotConfigured` when the provider is off; `Unavailable`/`Unknown`
-    /// when the state cannot be stored.
-    pub async fn start(&self, provider: Provider) -> Result<String, OAuthFlowError> {
-        let oauth = self.provider(provider)?;
+    /// `InvalidRedirect` and `Validation` for the app's parameters (see
+    /// `app_return`), checked first; `NotConfigured` when the provider or
+    /// its web flow is off; `Unavailable`/`Unknown` when the state cannot
+    /// be stored.
+    pub async fn start(
+        &self,
+        provider: Provider,
+        app: AppStartParams,
+    ) -> Result<String, OAuthFlowError> {
+        let app = self.app_return(app)?;
+        let oauth = self.web_provider(provider)?;
         let now = self.ports.clock.now();
         let record = OAuthStateRecord {
             state: random_token(),
             provider,
             nonce: random_token(),
             pkce_verifier: random_token(),
-            redirect_uri: None,
+            app,
             expires_at: now + Duration::seconds(STATE_TTL_SECS),
         };
         self.ports
@@ -60,14 +70,22 @@ mod tests {
                 state.len() >= 22 && !nonce.is_empty() && challenge.len() == 43
             })
             .returning(|state, _, _| format!("https://idp.example/auth?state={state}"));
-        let url = fx.service().start(Provider::Google).await.expect("url");
+        let url = fx
+            .service()
+            .start(Provider::Google, AppStartParams::default())
+            .await
+            .expect("url");
         assert!(url.starts_with("https://idp.example/auth?state="));
     }
 
     #[tokio::test]
     async fn an_unconfigured_provider_is_refused() {
         let fx = Fixture::new();
-        let err = fx.service().start(Provider::Facebook).await.err();
+        let err = fx
+            .service()
+            .start(Provider::Facebook, AppStartParams::default())
+            .await
+            .err();
         assert!(
             matches!(err, Some(OAuthFlowError::NotConfigured(Provider::Facebook))),
             "{err:?}"

@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use nextarget_ports::Provider;
 use poem::web::Data;
 use poem_openapi::{payload::Json, ApiResponse, OpenApi};
 use secrecy::SecretString;
@@ -10,7 +11,10 @@ use crate::http::{
     client_ip::Client,
     schemas::{LoginRequest, RegisterProvider, RegisterRequest, TokenResponse},
 };
-use nextarget_core::{auth::AuthService, oauth::OAuthService};
+use nextarget_core::{
+    auth::AuthService,
+    oauth::{NativeToken, OAuthService},
+};
 
 pub struct AuthApi;
 
@@ -19,7 +23,8 @@ pub enum Registered {
     /// Account created and signed in.
     #[oai(status = 201)]
     Created(Json<TokenResponse>),
-    /// Google only: that Google account already existed; signed in.
+    /// Google, Apple and Facebook only: that account already existed;
+    /// signed in.
     #[oai(status = 200)]
     SignedIn(Json<TokenResponse>),
 }
@@ -33,15 +38,24 @@ type LoginErrors =
 #[OpenApi(tag = "ApiTags::Auth")]
 impl AuthApi {
     /// Sign up with email and password (`provider: local`), or sign in with
-    /// an id_token from Google's native SDK (`provider: google`): 201 when
-    /// that Google account is new, 200 when it already existed.
+    /// what a provider's native SDK gave the app: an id_token from Google's
+    /// SDK (`provider: google`) or Sign in with Apple (`provider: apple`),
+    /// with `nonce` when the app set one; for `provider: facebook`, the
+    /// Facebook SDK's user `access_token` (checked at Graph's `debug_token`
+    /// under the app token: valid, issued to this app, not expired; then
+    /// `/me` with `appsecret_proof`), or on iOS the Limited Login
+    /// `id_token` (with `nonce`): 201 when that account is new, 200 when it
+    /// already existed.
     ///
     /// Errors: 409 `email_taken`; 422 `validation_error` (bad email, missing
-    /// or weak password, password over 72 bytes, missing id_token); 400
-    /// `bad_request` for another provider (Facebook signs in through
-    /// `/auth/facebook/start`); 401
-    /// `invalid_id_token`; 502 `provider_error` (Google's keys unreadable);
-    /// 503 `provider_not_configured`.
+    /// or weak password, password over 72 bytes, a missing token, both an
+    /// id_token and an access_token, or an access_token for google or
+    /// apple); 400 `bad_request` for another provider; 401
+    /// `invalid_id_token` (signature, algorithm, `aud`, `iss`, `exp`,
+    /// `nonce`); 401 `invalid_provider_token` (a Facebook access token that
+    /// is invalid, expired or another app's); 502 `provider_error` (the
+    /// provider unreachable, or its keys unreadable); 503
+    /// `provider_not_configured`.
     #[oai(path = "/auth/register", method = "post")]
     async fn register(
         &self,
@@ -60,18 +74,13 @@ impl AuthApi {
                 Ok(Registered::Created(Json(session.into())))
             }
             RegisterProvider::Google => {
-                let (session, created) = oauth
-                    .sign_in_with_google_token(
-                        body.id_token.as_deref(),
-                        body.nonce.as_deref(),
-                        &client.0,
-                    )
-                    .await?;
-                Ok(if created {
-                    Registered::Created(Json(session.into()))
-                } else {
-                    Registered::SignedIn(Json(session.into()))
-                })
+                native_sign_in(&oauth, Provider::Google, &body, &client).await
+            }
+            RegisterProvider::Apple => {
+                native_sign_in(&oauth, Provider::Apple, &body, &client).await
+            }
+            RegisterProvider::Facebook => {
+                native_sign_in(&oauth, Provider::Facebook, &body, &client).await
             }
         }
     }
@@ -95,4 +104,25 @@ impl AuthApi {
         let session = service.login(&body.0.email, &password, &client.0).await?;
         Ok(Json(session.into()))
     }
+}
+
+/// A native sign-in with the body's `id_token` (and `nonce`) or
+/// `access_token`: 201 when the account was created, 200 when it existed.
+async fn native_sign_in(
+    oauth: &OAuthService,
+    provider: Provider,
+    body: &RegisterRequest,
+    client: &Client,
+) -> Result<Registered, RegisterErrors> {
+    let token = NativeToken {
+        id_token: body.id_token.as_deref(),
+        access_token: body.access_token.as_deref(),
+        nonce: body.nonce.as_deref(),
+    };
+    let (session, created) = oauth.sign_in_native(provider, token, &client.0).await?;
+    Ok(if created {
+        Registered::Created(Json(session.into()))
+    } else {
+        Registered::SignedIn(Json(session.into()))
+    })
 }

@@ -57,6 +57,10 @@ impl HealthApi {
     async fn ready(&self, readiness: Data<&Arc<Readiness>>) -> ReadyResponse {
         let report = readiness.check().await;
         let all_ok = report.iter().all(|(_, ok)| *ok);
+        let probes = readiness.probes().into_iter().map(|(name, on)| {
+            let state = if on { "live" } else { "off" };
+            (name.to_owned(), state.to_owned())
+        });
         let status = Status {
             status: if all_ok { "ok" } else { "unavailable" }.into(),
             checks: report
@@ -67,6 +71,7 @@ impl HealthApi {
                         if ok { "ok" } else { "unavailable" }.to_owned(),
                     )
                 })
+                .chain(probes)
                 .collect(),
         };
         if all_ok {

@@ -9,7 +9,10 @@ mod usage;
 mod user;
 
 pub use ai::{CompletionBody, CompletionRequestBody, HistoryBody, InteractionBody, StreamDoneBody};
-pub use auth::{LoginRequest, RefreshRequest, RegisterProvider, RegisterRequest, TokenResponse};
+pub use auth::{
+    AppleCallbackForm, ExchangeRequest, LoginRequest, RefreshRequest, RegisterProvider,
+    RegisterRequest, TokenResponse,
+};
 pub use coach::{AdviceRequestBody, AdviceResponseBody};
 pub use session::{
     ForgotPasswordAccepted, ForgotPasswordRequest, LogoutRequest, PasswordChangeRequest,

@@ -9,6 +9,7 @@ pub enum ProviderName {
     Local,
     Google,
     Facebook,
+    Apple,
 }
 
 impl From<Provider> for ProviderName {
@@ -17,6 +18,7 @@ impl From<Provider> for ProviderName {
             Provider::Local => ProviderName::Local,
             Provider::Google => ProviderName::Google,
             Provider::Facebook => ProviderName::Facebook,
+            Provider::Apple => ProviderName::Apple,
         }
     }
 }

@@ -2,11 +2,11 @@
 //! stores (portable statements, only the pool differs).
 
 use chrono::{DateTime, Utc};
-use nextarget_ports::{OAuthStateRecord, StoreError};
+use nextarget_ports::{AppReturn, OAuthStateRecord, StoreError};
 
 /// The columns of `oauth_states`, in the order both adapters select them.
 pub(crate) const OAUTH_STATE_COLUMNS: &str =
-    "state, provider, nonce, pkce_verifier, redirect_uri, expires_at";
+    "state, provider, nonce, pkce_verifier, redirect_uri, app_code_challenge, app_state, expires_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct OAuthStateRow {
@@ -14,12 +14,16 @@ pub(crate) struct OAuthStateRow {
     pub provider: String,
     pub nonce: String,
     pub pkce_verifier: String,
+    /// The app link of a flow an app started.
     pub redirect_uri: Option<String>,
+    pub app_code_challenge: Option<String>,
+    pub app_state: Option<String>,
     pub expires_at: DateTime<Utc>,
 }
 
 impl OAuthStateRow {
-    /// The record, unless it expired at `now`.
+    /// The record, unless it expired at `now`. A flow is the app's when
+    /// both its app link and its challenge are stored.
     pub(crate) fn into_live(
         self,
         now: DateTime<Utc>,
@@ -35,7 +39,14 @@ impl OAuthStateRow {
                 .map_err(|e: String| StoreError::Unknown(anyhow::anyhow!(e)))?,
             nonce: self.nonce,
             pkce_verifier: self.pkce_verifier,
-            redirect_uri: self.redirect_uri,
+            app: match (self.redirect_uri, self.app_code_challenge) {
+                (Some(redirect_to), Some(code_challenge)) => Some(AppReturn {
+                    redirect_to,
+                    code_challenge,
+                    app_state: self.app_state,
+                }),
+                _ => None,
+            },
             expires_at: self.expires_at,
         }))
     }
@@ -59,14 +70,17 @@ macro_rules! impl_oauth_state_store {
                     .await
                     .map_err(|e| store_error(e, "oauth_state"))?;
                 sqlx::query(
-                    "INSERT INTO oauth_states (state, provider, nonce, pkce_verifier, redirect_uri, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO oauth_states (state, provider, nonce, pkce_verifier, redirect_uri, \
+                     app_code_challenge, app_state, expires_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(&record.state)
                 .bind(record.provider.as_str())
                 .bind(&record.nonce)
                 .bind(&record.pkce_verifier)
-                .bind(record.redirect_uri.as_deref())
+                .bind(record.app.as_ref().map(|a| a.redirect_to.as_str()))
+                .bind(record.app.as_ref().map(|a| a.code_challenge.as_str()))
+                .bind(record.app.as_ref().and_then(|a| a.app_state.as_deref()))
                 .bind(record.expires_at)
                 .execute(self.pool())
                 .await

@@ -203,6 +203,9 @@ macro_rules! impl_refresh_token_store {
                         .execute(&mut *tx)
                         .await
                         .map_err(err)?;
+                    <$store>::signal_invalidation(&mut tx, row.user_id, Some(row.family_id), now)
+                        .await
+                        .map_err(err)?;
                     revoke_tokens(&mut tx, row.user_id, Some(row.family_id), None, now).await?;
                     tx.commit().await.map_err(err)?;
                     return Err(RotateError::Reused);
@@ -291,6 +294,9 @@ macro_rules! impl_refresh_token_store {
                     > 0;
                 if ended {
                     revoke_tokens(&mut tx, user_id, Some(session_id), None, now).await?;
+                    <$store>::signal_invalidation(&mut tx, user_id, Some(session_id), now)
+                        .await
+                        .map_err(err)?;
                 }
                 tx.commit().await.map_err(err)?;
                 Ok(ended)
@@ -312,6 +318,11 @@ macro_rules! impl_refresh_token_store {
                 };
                 let ended = query.execute(&mut *tx).await.map_err(err)?.rows_affected();
                 revoke_tokens(&mut tx, user_id, None, except, now).await?;
+                if ended > 0 {
+                    <$store>::signal_invalidation(&mut tx, user_id, None, now)
+                        .await
+                        .map_err(err)?;
+                }
                 tx.commit().await.map_err(err)?;
                 Ok(ended)
             }

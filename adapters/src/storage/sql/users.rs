@@ -17,6 +17,14 @@ pub(crate) struct UserRow {
     pub created_at: DateTime<Utc>,
 }
 
+/// A user and the end of one of its sessions (the bearer check).
+#[derive(sqlx::FromRow)]
+pub(crate) struct LiveSessionRow {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub session_expires_at: chrono::DateTime<chrono::Utc>,
+}
+
 impl TryFrom<UserRow> for User {
     type Error = StoreError;
 
@@ -36,18 +44,21 @@ impl TryFrom<UserRow> for User {
 }
 
 macro_rules! impl_user_repository {
-    ($store:ty) => {
+    ($store:ty, $db:ty) => {
         const _: () = {
         use async_trait::async_trait;
         use chrono::{DateTime, Utc};
         use nextarget_ports::{
-            Email, NewUser, PasswordHash, Provider, StoreError, User, UserId, UserRepository,
+            Email, LiveSession, NewUser, PasswordHash, Provider, StoreError, User, UserId,
+            UserRepository,
         };
         use uuid::Uuid;
 
-        use $crate::storage::sql::{store_error, UserRow};
+        use $crate::storage::sql::{store_error, LiveSessionRow, UserRow};
 
         const COLUMNS: &str = "id, email, provider, provider_subject, password_hash, created_at";
+        const QUALIFIED: &str =
+            "u.id, u.email, u.provider, u.provider_subject, u.password_hash, u.created_at";
 
         impl $store {
             #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "users.find"))]
@@ -122,20 +133,26 @@ macro_rules! impl_user_repository {
                 id: UserId,
                 session_id: Uuid,
                 now: DateTime<Utc>,
-            ) -> Result<Option<User>, StoreError> {
+            ) -> Result<Option<LiveSession>, StoreError> {
                 let sql = format!(
-                    "SELECT {COLUMNS} FROM users WHERE id = $1 AND EXISTS (\
-                     SELECT 1 FROM sessions WHERE sessions.id = $2 AND sessions.user_id = $1 \
-                     AND sessions.ended_at IS NULL AND sessions.expires_at > $3)"
+                    "SELECT {QUALIFIED}, s.expires_at AS session_expires_at \
+                     FROM users u JOIN sessions s ON s.user_id = u.id \
+                     WHERE u.id = $1 AND s.id = $2 AND s.ended_at IS NULL AND s.expires_at > $3"
                 );
-                let row = sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(sql))
+                let row = sqlx::query_as::<_, LiveSessionRow>(sqlx::AssertSqlSafe(sql))
                     .bind(id)
                     .bind(session_id)
                     .bind(now)
                     .fetch_optional(self.pool())
                     .await
                     .map_err(|e| store_error(e, "user"))?;
-                row.map(User::try_from).transpose()
+                row.map(|row| {
+                    Ok(LiveSession {
+                        user: User::try_from(row.user)?,
+                        expires_at: row.session_expires_at,
+                    })
+                })
+                .transpose()
             }
 
             async fn set_password_hash(
@@ -143,21 +160,34 @@ macro_rules! impl_user_repository {
                 id: UserId,
                 hash: &PasswordHash,
             ) -> Result<bool, StoreError> {
+                let err = |e| store_error(e, "user");
+                let mut tx = self.pool().begin().await.map_err(err)?;
                 let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
                     .bind(hash.as_str())
                     .bind(id)
-                    .execute(self.pool())
+                    .execute(&mut *tx)
                     .await
-                    .map_err(|e| store_error(e, "user"))?;
+                    .map_err(err)?;
+                // What instances cached of the user is stale now.
+                <$store>::signal_invalidation(&mut tx, id, None, chrono::Utc::now())
+                    .await
+                    .map_err(err)?;
+                tx.commit().await.map_err(err)?;
                 Ok(done.rows_affected() > 0)
             }
 
             async fn delete(&self, id: UserId) -> Result<bool, StoreError> {
+                let err = |e| store_error(e, "user");
+                let mut tx = self.pool().begin().await.map_err(err)?;
                 let done = sqlx::query("DELETE FROM users WHERE id = $1")
                     .bind(id)
-                    .execute(self.pool())
+                    .execute(&mut *tx)
                     .await
-                    .map_err(|e| store_error(e, "user"))?;
+                    .map_err(err)?;
+                <$store>::signal_invalidation(&mut tx, id, None, chrono::Utc::now())
+                    .await
+                    .map_err(err)?;
+                tx.commit().await.map_err(err)?;
                 Ok(done.rows_affected() > 0)
             }
 

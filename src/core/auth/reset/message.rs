@@ -46,18 +46,10 @@ impl MailLanguage {
     }
 }
 
-/// `&`, `<`, `>`, `"` and `'` escaped for HTML.
+/// `text` escaped for an HTML attribute value or text (`&`, `<`, `>`,
+/// `"`, `'`).
 fn escape(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '&' => "&amp;".to_owned(),
-            '<' => "&lt;".to_owned(),
-            '>' => "&gt;".to_owned(),
-            '"' => "&quot;".to_owned(),
-            '\'' => "&#39;".to_owned(),
-            c => c.to_string(),
-        })
-        .collect()
+    html_escape::encode_quoted_attribute(text).into_owned()
 }
 
 /// The message for `job`, linking to `reset_url` with `{token}` replaced.
