@@ -127,6 +127,15 @@ impl Bench {
             &Load::Open(PROXY_RATE, proxy.clone()),
         )
         .await;
+        // One request at a time: the added latency without any queueing.
+        let (direct_one, proxy_one) = side_by_side(
+            c,
+            t,
+            ROUNDS,
+            &Load::Closed(1, direct.clone()),
+            &Load::Closed(1, proxy.clone()),
+        )
+        .await;
         let (direct_max, proxy_max) = side_by_side(
             c,
             t,
@@ -143,6 +152,8 @@ impl Bench {
         let me_ratio = me_s.rps() / health_s.rps();
         let added_p50 = proxy_fixed.p_ms(0.5) - direct_fixed.p_ms(0.5);
         let added_p99 = proxy_fixed.p_ms(0.99) - direct_fixed.p_ms(0.99);
+        let one_p50 = proxy_one.p_ms(0.5) - direct_one.p_ms(0.5);
+        let one_p99 = proxy_one.p_ms(0.99) - direct_one.p_ms(0.99);
         let login_ratio = login_s.rps() / bcrypt;
         let me_p99 = me_during.p_ms(0.99);
         let raw = json!({
@@ -150,6 +161,8 @@ impl Bench {
             "users_me_closed": me_s.json(),
             "stub_direct_open": direct_fixed.json(),
             "proxy_open": proxy_fixed.json(),
+            "stub_direct_one_client": direct_one.json(),
+            "proxy_one_client": proxy_one.json(),
             "stub_direct_closed": direct_max.json(),
             "proxy_closed": proxy_max.json(),
             "bcrypt_verifications_per_s": bcrypt,
@@ -160,6 +173,8 @@ impl Bench {
                 "users_me_over_health": me_ratio,
                 "proxy_added_p50_ms": added_p50,
                 "proxy_added_p99_ms": added_p99,
+                "proxy_added_one_client_p50_ms": one_p50,
+                "proxy_added_one_client_p99_ms": one_p99,
                 "logins_over_bcrypt": login_ratio,
             },
         });
@@ -189,6 +204,17 @@ impl Bench {
                 format!(
                     "{added_p50:.2} / {added_p99:.2} {}",
                     verdict(added_p99 < 2.0)
+                ),
+            ),
+            (
+                "one client: stub direct / proxy p50 / p99 ms".into(),
+                format!("{} / {}", lat(&direct_one), lat(&proxy_one)),
+            ),
+            (
+                "one client: proxy added p50 / p99 ms (aim ≤ 0.25 / 0.5)".into(),
+                format!(
+                    "{one_p50:.2} / {one_p99:.2} {}",
+                    verdict(one_p50 <= 0.25 && one_p99 <= 0.5)
                 ),
             ),
             (
