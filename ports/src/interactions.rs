@@ -80,6 +80,20 @@ pub trait InteractionRepository: Send + Sync {
     /// when it is down; a buffering decorator returns no error.
     async fn append(&self, interaction: &Interaction) -> Result<(), StoreError>;
 
+    /// Stores `interactions` together: a store writes them in one
+    /// transaction (one commit, one fsync), all or none. The default
+    /// appends them one by one.
+    ///
+    /// # Errors
+    /// As [`InteractionRepository::append`], for the first row that fails
+    /// (a store then stored none of them).
+    async fn append_many(&self, interactions: &[Interaction]) -> Result<(), StoreError> {
+        for interaction in interactions {
+            self.append(interaction).await?;
+        }
+        Ok(())
+    }
+
     /// The user's interactions, newest first, with ids strictly below
     /// `before` when given, at most `limit`.
     ///

@@ -3,6 +3,7 @@
 //! a decorator keeping the history writes the database refused.
 
 mod buffered_history;
+mod group_commit;
 mod postgres;
 pub mod session_cache;
 mod sql;
@@ -18,6 +19,7 @@ use nextarget_ports::{
 use secrecy::{ExposeSecret, SecretString};
 
 pub use self::buffered_history::BufferedHistory;
+pub use self::group_commit::GroupCommit;
 use self::{postgres::PostgresStore, sqlite::SqliteStore};
 
 /// Every storage port, backed by one database.
@@ -108,7 +110,7 @@ impl Storage {
         Storage {
             users: cached.clone(),
             refresh_tokens: cached,
-            interactions: store.clone(),
+            interactions: Arc::new(GroupCommit::new(store.clone())),
             oauth_states: store.clone(),
             reset_tokens: store.clone(),
             app_codes: store,

@@ -50,6 +50,8 @@ on_every_backend!(
     an_appended_interaction_reads_back_identical,
     pages_are_newest_first_below_the_cursor,
     a_user_sees_only_their_own_rows,
+    rows_appended_together_are_stored_all_or_none,
+    concurrent_appends_through_group_commit_are_all_stored,
     retention_deletes_only_rows_older_than_the_cutoff_oldest_first_a_batch_at_a_time,
 );
 
@@ -218,4 +220,57 @@ async fn on_postgres_a_batch_is_skipped_while_another_instance_holds_the_retenti
             .expect("batch"),
         Some(1)
     );
+}
+
+async fn rows_appended_together_are_stored_all_or_none(backend: Backend) {
+    let Some((s, _db, user)) = store_with_user(backend).await else {
+        return;
+    };
+    let rows: Vec<Interaction> = ["a", "b", "c"]
+        .iter()
+        .map(|p| interaction(user, p, InteractionStatus::Ok))
+        .collect();
+    s.interactions.append_many(&rows).await.expect("stored");
+    let listed = s
+        .interactions
+        .list_for_user(user, None, 10)
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 3);
+    // A group with a duplicate id stores none of its rows.
+    let fresh = interaction(user, "d", InteractionStatus::Ok);
+    let group = [fresh.clone(), rows[0].clone()];
+    let refused = s.interactions.append_many(&group).await;
+    assert!(
+        matches!(refused, Err(nextarget_ports::StoreError::Duplicate(_))),
+        "{refused:?}"
+    );
+    let listed = s
+        .interactions
+        .list_for_user(user, None, 10)
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 3, "all or none");
+}
+
+async fn concurrent_appends_through_group_commit_are_all_stored(backend: Backend) {
+    let Some((s, _db, user)) = store_with_user(backend).await else {
+        return;
+    };
+    let rows: Vec<Interaction> = (0..40)
+        .map(|n| interaction(user, &format!("p{n}"), InteractionStatus::Ok))
+        .collect();
+    let dup = rows[0].clone();
+    let mut appends: Vec<_> = rows.iter().map(|r| s.interactions.append(r)).collect();
+    // One bad row among them fails alone.
+    appends.push(s.interactions.append(&dup));
+    let results = futures::future::join_all(appends).await;
+    let failed = results.iter().filter(|r| r.is_err()).count();
+    assert_eq!(failed, 1, "{results:?}");
+    let listed = s
+        .interactions
+        .list_for_user(user, None, 100)
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 40);
 }

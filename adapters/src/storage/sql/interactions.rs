@@ -127,6 +127,23 @@ macro_rules! impl_interaction_repository {
                     Ok(())
                 }
 
+                #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "interactions.append_many", db.rows = rows.len()))]
+                async fn append_many(&self, rows: &[Interaction]) -> Result<(), StoreError> {
+                    let err = |e| store_error(e, "interaction");
+                    let sql = format!(
+                        "INSERT INTO interactions ({INTERACTION_COLUMNS}) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                    );
+                    let mut tx = self.pool().begin().await.map_err(err)?;
+                    for i in rows {
+                        bind_interaction!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), i)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(err)?;
+                    }
+                    tx.commit().await.map_err(err)
+                }
+
                 #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "interactions.list"))]
                 async fn list_for_user(
                     &self,

@@ -1,0 +1,206 @@
+//! `GroupCommit`: an `InteractionRepository` decorator that commits history
+//! rows in groups. A row that arrives while a commit is running waits for
+//! the next one, with every other row that arrived meanwhile (up to
+//! [`MAX_GROUP`]); each caller is answered after its own row's commit. An
+//! idle store adds no wait (the committer takes the first row at once), a
+//! busy one does one commit, one fsync, per group instead of per row.
+//!
+//! A group the store refuses is written again row by row, so each caller
+//! gets its own row's answer (a duplicate id fails alone). Reads and
+//! retention pass through.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use nextarget_ports::{Interaction, InteractionRepository, StoreError, UserId};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+/// The most rows one commit takes.
+pub const MAX_GROUP: usize = 256;
+/// Rows waiting for the committer at most; past it a caller waits to queue.
+const QUEUE: usize = 4096;
+
+type Ack = oneshot::Sender<Result<(), StoreError>>;
+
+pub struct GroupCommit {
+    inner: Arc<dyn InteractionRepository>,
+    queue: mpsc::Sender<(Interaction, Ack)>,
+}
+
+impl GroupCommit {
+    /// The decorator, and its committer task on the current runtime.
+    pub fn new(inner: Arc<dyn InteractionRepository>) -> Self {
+        let (queue, rows) = mpsc::channel(QUEUE);
+        tokio::spawn(commit_groups(inner.clone(), rows));
+        Self { inner, queue }
+    }
+}
+
+/// Takes whatever waits (at least one row), commits it, answers each.
+async fn commit_groups(
+    store: Arc<dyn InteractionRepository>,
+    mut rows: mpsc::Receiver<(Interaction, Ack)>,
+) {
+    let mut group = Vec::with_capacity(MAX_GROUP);
+    while rows.recv_many(&mut group, MAX_GROUP).await > 0 {
+        let batch: Vec<Interaction> = group.iter().map(|(row, _)| row.clone()).collect();
+        match store.append_many(&batch).await {
+            Ok(()) => {
+                for (_, ack) in group.drain(..) {
+                    // A caller that went away needs no answer.
+                    let _ = ack.send(Ok(()));
+                }
+            }
+            Err(_) if group.len() > 1 => {
+                // One bad row must not fail the others: each on its own.
+                for (row, ack) in group.drain(..) {
+                    let _ = ack.send(store.append(&row).await);
+                }
+            }
+            Err(err) => {
+                // A group of one: its caller gets the store's answer.
+                if let Some((_, ack)) = group.pop() {
+                    let _ = ack.send(Err(err));
+                }
+                group.clear();
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl InteractionRepository for GroupCommit {
+    async fn append(&self, interaction: &Interaction) -> Result<(), StoreError> {
+        let (ack, answer) = oneshot::channel();
+        if self.queue.send((interaction.clone(), ack)).await.is_err() {
+            // The committer is gone (shutting down): write it directly.
+            return self.inner.append(interaction).await;
+        }
+        match answer.await {
+            Ok(result) => result,
+            Err(_) => self.inner.append(interaction).await,
+        }
+    }
+
+    async fn append_many(&self, interactions: &[Interaction]) -> Result<(), StoreError> {
+        self.inner.append_many(interactions).await
+    }
+
+    async fn list_for_user(
+        &self,
+        user_id: UserId,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> Result<Vec<Interaction>, StoreError> {
+        self.inner.list_for_user(user_id, before, limit).await
+    }
+
+    async fn delete_expired(
+        &self,
+        cutoff: DateTime<Utc>,
+        batch: u32,
+    ) -> Result<Option<u64>, StoreError> {
+        self.inner.delete_expired(cutoff, batch).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use nextarget_ports::{InteractionKind, InteractionStatus};
+    use tokio::sync::Notify;
+
+    use super::*;
+
+    /// A store whose first commit waits for `release`, recording each
+    /// commit's size.
+    struct Slow {
+        release: Notify,
+        commits: Mutex<Vec<usize>>,
+    }
+
+    #[async_trait]
+    impl InteractionRepository for Slow {
+        async fn append(&self, _: &Interaction) -> Result<(), StoreError> {
+            self.append_many(&[]).await
+        }
+
+        async fn append_many(&self, rows: &[Interaction]) -> Result<(), StoreError> {
+            let first = self.commits.lock().expect("lock").is_empty();
+            if first {
+                self.release.notified().await;
+            }
+            self.commits.lock().expect("lock").push(rows.len());
+            Ok(())
+        }
+
+        async fn list_for_user(
+            &self,
+            _: UserId,
+            _: Option<Uuid>,
+            _: u32,
+        ) -> Result<Vec<Interaction>, StoreError> {
+            Ok(Vec::new())
+        }
+
+        async fn delete_expired(
+            &self,
+            _: DateTime<Utc>,
+            _: u32,
+        ) -> Result<Option<u64>, StoreError> {
+            Ok(Some(0))
+        }
+    }
+
+    fn row() -> Interaction {
+        Interaction {
+            id: Uuid::now_v7(),
+            user_id: Uuid::now_v7(),
+            kind: InteractionKind::Completion,
+            model: "m".into(),
+            prompt: "p".into(),
+            response: Some("r".into()),
+            status: InteractionStatus::Ok,
+            error_code: None,
+            latency_ms: 1,
+            usage: None,
+            created_at: Utc::now(),
+        }
+    }
+
+    #[tokio::test]
+    async fn rows_that_arrive_during_a_commit_go_together_in_the_next() {
+        let slow = Arc::new(Slow {
+            release: Notify::new(),
+            commits: Mutex::new(Vec::new()),
+        });
+        let group = Arc::new(GroupCommit::new(slow.clone()));
+        // The first row's commit starts and holds.
+        let first = tokio::spawn({
+            let group = group.clone();
+            async move { group.append(&row()).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(!first.is_finished(), "held in its commit");
+        // Ten more arrive meanwhile.
+        let more: Vec<_> = (0..10)
+            .map(|_| {
+                let group = group.clone();
+                tokio::spawn(async move { group.append(&row()).await })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        slow.release.notify_one();
+        assert!(first.await.expect("task").is_ok());
+        for task in more {
+            assert!(
+                task.await.expect("task").is_ok(),
+                "each answered after its commit"
+            );
+        }
+        assert_eq!(*slow.commits.lock().expect("lock"), vec![1, 10]);
+    }
+}
