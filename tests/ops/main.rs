@@ -12,3 +12,4 @@ mod docs;
 mod metrics;
 mod shutdown;
 mod spec_conformance;
+mod start_together;
