@@ -38,9 +38,8 @@ use std::{net::IpAddr, time::Duration};
 
 use chrono::{DateTime, Utc};
 use nextarget_ports::{Attempt, AttemptDecision, Email, LockPolicy, RateLimitError};
-use sha2::{Digest, Sha256};
 
-use super::{AuthError, AuthService};
+use super::{refresh_token, AuthError, AuthService};
 
 pub const BACKOFF_BASE_SECS: u64 = 30;
 pub const BACKOFF_CAP_SECS: u64 = 15 * 60;
@@ -60,9 +59,7 @@ pub(super) fn account_key(email: &str) -> String {
     let normalised = Email::parse(email)
         .map(|e| e.as_str().to_owned())
         .unwrap_or_else(|_| email.trim().to_lowercase());
-    let digest = Sha256::digest(normalised.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("auth-fail:account:{hex}")
+    format!("auth-fail:account:{}", refresh_token::hash(&normalised))
 }
 
 /// The limiter key of a client IP for `operation` (`login`, `refresh`).
@@ -174,6 +171,14 @@ impl AuthService {
             0 => Ok(()),
             wait => Err(too_many_attempts(wait)),
         }
+    }
+
+    /// The attempt whose `places` were taken proved right: the account's
+    /// count is forgotten and every other place (the IP's) given back.
+    pub(super) async fn attempt_succeeded(&self, places: Vec<Place>, account: &str) {
+        self.forget_failures(account).await;
+        let others = places.into_iter().filter(|p| p.key != account).collect();
+        self.give_back(others).await;
     }
 
     /// Forgets `key`'s failures; a failure here is logged, not fatal.

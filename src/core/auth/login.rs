@@ -67,9 +67,7 @@ impl AuthService {
         };
         match user {
             Some(user) if matches => {
-                self.forget_failures(&account).await;
-                let ip_places = places.into_iter().filter(|p| p.key != account).collect();
-                self.give_back(ip_places).await;
+                self.attempt_succeeded(places, &account).await;
                 let session = self.open_session(user, client).await?;
                 self.audit(
                     AuthEvent::SignIn,

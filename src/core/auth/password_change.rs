@@ -83,9 +83,7 @@ impl AuthService {
             self.audit(AuthEvent::SignInFailed, subject);
             return Err(AuthError::InvalidCredentials);
         }
-        self.forget_failures(&account).await;
-        let ip_places = places.into_iter().filter(|p| p.key != account).collect();
-        self.give_back(ip_places).await;
+        self.attempt_succeeded(places, &account).await;
         let hash = self.ports.hasher.hash(new).await?;
         if !self
             .ports

@@ -1,5 +1,6 @@
-//! Opaque refresh tokens: 256 random bits, URL-safe base64 for the client,
-//! only their SHA-256 (hex) stored.
+//! Opaque tokens (refresh tokens, reset links): 256 random bits, URL-safe
+//! base64 for the client, only their SHA-256 (hex) stored. The same digest
+//! names the limiter keys of an email, so no address is stored there.
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use rand::{rngs::SysRng, TryRng};
@@ -15,7 +16,7 @@ pub(crate) fn generate() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// What the store keeps instead of the token.
+/// What the store keeps instead of the token: its SHA-256, lower hex.
 pub(crate) fn hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()

@@ -20,12 +20,11 @@ mod tests;
 use std::net::IpAddr;
 
 use nextarget_ports::{AuthEvent, Email, RateDecision, RateLimit};
-use sha2::{Digest, Sha256};
 
 pub use message::MailLanguage;
 pub use queue::{ResetQueue, ResetWorker};
 
-use super::{audit::Subject, AuthError, AuthService};
+use super::{audit::Subject, refresh_token, AuthError, AuthService};
 use crate::validation::too_long;
 
 /// Reset requests per email address, per hour.
@@ -66,10 +65,8 @@ impl AuthService {
         }
         let email = Email::parse(email).map_err(|e| AuthError::invalid("email", e.to_string()))?;
         let now = self.ports.clock.now();
-        let digest = Sha256::digest(email.as_str().as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         let mut limits = vec![(
-            format!("reset:email:{hex}"),
+            format!("reset:email:{}", refresh_token::hash(email.as_str())),
             hour(RESET_REQUESTS_PER_EMAIL_PER_HOUR),
         )];
         if let Some(ip) = client_ip {
