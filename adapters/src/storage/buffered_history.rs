@@ -168,4 +168,4 @@ impl InteractionRepository for BufferedHistory {
 
 #[cfg(test)]
 #[path = "buffered_history_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -67,7 +67,8 @@ impl InteractionRepository for Flaky {
     }
 }
 
-fn row() -> Interaction {
+/// A history row of a new user (also the group commit's tests' row).
+pub(crate) fn row() -> Interaction {
     Interaction {
         id: Uuid::now_v7(),
         user_id: Uuid::now_v7(),

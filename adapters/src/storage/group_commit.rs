@@ -110,10 +110,10 @@ impl InteractionRepository for GroupCommit {
 mod tests {
     use std::sync::Mutex;
 
-    use nextarget_ports::{InteractionKind, InteractionStatus};
     use tokio::sync::Notify;
 
     use super::*;
+    use crate::storage::buffered_history::tests::row;
 
     /// A store whose first commit waits for `release`, recording each
     /// commit's size.
@@ -152,22 +152,6 @@ mod tests {
             _: u32,
         ) -> Result<Option<u64>, StoreError> {
             Ok(Some(0))
-        }
-    }
-
-    fn row() -> Interaction {
-        Interaction {
-            id: Uuid::now_v7(),
-            user_id: Uuid::now_v7(),
-            kind: InteractionKind::Completion,
-            model: "m".into(),
-            prompt: "p".into(),
-            response: Some("r".into()),
-            status: InteractionStatus::Ok,
-            error_code: None,
-            latency_ms: 1,
-            usage: None,
-            created_at: Utc::now(),
         }
     }
 

@@ -115,7 +115,8 @@ impl RefreshTokenStore for CachedSessions {
                 Ok(Some(record)) => self
                     .cache
                     .invalidate(record.user_id, Some(record.family_id)),
-                _ => self.cache.set_live(self.cache.is_live()),
+                // Which session is not known: drop them all.
+                _ => self.cache.clear(),
             }
         }
         rotated

@@ -100,7 +100,8 @@ impl SessionCache {
         }
     }
 
-    fn clear(&self) {
+    /// Drops every cached session (the next requests ask the database).
+    pub fn clear(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut state) = self.state.lock() {
             *state = State::default();
