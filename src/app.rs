@@ -37,7 +37,9 @@ pub struct Application {
     /// The history writes the database refused, waiting for it.
     history: Arc<storage::BufferedHistory>,
     ai: Arc<AiService>,
+    readiness: Arc<Readiness>,
     shutdown_grace: Duration,
+    drain_delay: Duration,
 }
 
 impl Application {
@@ -187,20 +189,21 @@ impl Application {
             },
             auth.clone(),
         ));
+        let readiness = Arc::new(Readiness::new(users, shared_limiter).with_probe(
+            // Off: every request asks the database (see
+            // nextarget_adapters::storage::session_cache).
+            "session_cache",
+            {
+                let cache = storage.session_cache.clone();
+                Arc::new(move || cache.is_live())
+            },
+        ));
         let services = HttpServices {
             auth,
             ai: ai.clone(),
             coach: Arc::new(CoachService::new(ai.clone())),
             oauth,
-            readiness: Arc::new(Readiness::new(users, shared_limiter).with_probe(
-                // Off: every request asks the database (see
-                // nextarget_adapters::storage::session_cache).
-                "session_cache",
-                {
-                    let cache = storage.session_cache.clone();
-                    Arc::new(move || cache.is_live())
-                },
-            )),
+            readiness: readiness.clone(),
             metrics: Arc::new(crate::observability::metrics_source(&storage)),
             emulator,
         };
@@ -219,7 +222,9 @@ impl Application {
             storage,
             history,
             ai,
+            readiness,
             shutdown_grace: Duration::from_secs(settings.server.shutdown_grace_secs),
+            drain_delay: Duration::from_secs(settings.server.drain_delay_secs),
         })
     }
 
@@ -228,8 +233,10 @@ impl Application {
         self.server.port()
     }
 
-    /// Serves until SIGTERM or Ctrl-C, then drains in-flight requests for up
-    /// to `server.shutdown_grace_secs` and closes the pools.
+    /// Serves until SIGTERM or Ctrl-C, then drains: `/ready` answers 503 at
+    /// once, serving goes on for `server.drain_delay_secs` (every answer
+    /// closing its connection), then the listener closes, requests in flight
+    /// get up to `server.shutdown_grace_secs` to finish, and the pools close.
     ///
     /// # Errors
     /// On an I/O failure of the listener.
@@ -237,16 +244,29 @@ impl Application {
         self.run_until(shutdown_signal()).await
     }
 
-    /// Serves until `signal` completes, then shuts down gracefully.
+    /// Serves until `signal` completes, then shuts down gracefully (see
+    /// [`Application::run_until_stopped`]).
     ///
     /// # Errors
     /// On an I/O failure of the listener.
     pub async fn run_until(self, signal: impl Future<Output = ()>) -> std::io::Result<()> {
-        // One grace for the whole drain: connections, then streams.
+        // One grace for the whole drain once the listener closes:
+        // connections, then streams.
         let stop_requested = Arc::new(std::sync::OnceLock::new());
         let stopped_at = stop_requested.clone();
+        let readiness = self.readiness.clone();
+        let drain_delay = self.drain_delay;
         let signal = async move {
             signal.await;
+            readiness.begin_draining();
+            if !drain_delay.is_zero() {
+                tracing::info!(
+                    delay_secs = drain_delay.as_secs(),
+                    "draining: /ready answers 503, serving until the delay is over"
+                );
+                tokio::time::sleep(drain_delay).await;
+            }
+            tracing::info!("listener closing; requests in flight finishing");
             let _ = stopped_at.set(Instant::now());
         };
         let result = self.server.run_until(signal, self.shutdown_grace).await;

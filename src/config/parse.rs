@@ -34,6 +34,7 @@ impl TryFrom<RawSettings> for Settings {
             cors_origins: list(raw.server.cors_origins),
             body_limit_bytes: raw.server.body_limit_bytes,
             shutdown_grace_secs: raw.server.shutdown_grace_secs,
+            drain_delay_secs: raw.server.drain_delay_secs,
             trusted_proxies,
         });
 

@@ -34,6 +34,7 @@ pub(super) struct RawServer {
     pub cors_origins: Vec<String>,
     pub body_limit_bytes: usize,
     pub shutdown_grace_secs: u64,
+    pub drain_delay_secs: u64,
     pub trusted_proxies: Vec<String>,
 }
 

@@ -48,6 +48,9 @@ pub struct ServerSettings {
     pub cors_origins: Vec<String>,
     pub body_limit_bytes: usize,
     pub shutdown_grace_secs: u64,
+    /// After SIGTERM: how long to keep serving, not ready, before the
+    /// listener closes.
+    pub drain_delay_secs: u64,
     /// Networks whose `X-Forwarded-For` is believed (a bare IP is a /32 or
     /// /128; IPv4-mapped IPv6 entries are read as IPv4).
     pub trusted_proxies: Vec<IpNet>,

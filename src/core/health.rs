@@ -1,6 +1,9 @@
-//! Readiness: does every dependency answer?
+//! Readiness: does every dependency answer, and is the instance staying?
 
-use std::sync::Arc;
+use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    Arc,
+};
 
 use nextarget_ports::{RateLimiter, UserRepository};
 
@@ -13,6 +16,8 @@ pub struct Readiness {
     /// Checked only when the limiter lives outside the process (Redis).
     shared_limiter: Option<Arc<dyn RateLimiter>>,
     probes: Vec<(&'static str, Probe)>,
+    /// Set once on SIGTERM: the balancer should send its work elsewhere.
+    draining: AtomicBool,
 }
 
 impl Readiness {
@@ -24,7 +29,19 @@ impl Readiness {
             database,
             shared_limiter,
             probes: Vec::new(),
+            draining: AtomicBool::new(false),
         }
+    }
+
+    /// The instance is stopping: from now on it is not ready, whatever its
+    /// dependencies say. There is no way back: a stopping process exits.
+    pub fn begin_draining(&self) {
+        self.draining.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`Readiness::begin_draining`] was called.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Relaxed)
     }
 
     /// Adds a state shown beside the checks, never deciding readiness.

@@ -133,8 +133,9 @@ fn endpoint(services: HttpServices, options: &HttpOptions) -> poem::endpoint::Bo
         .data(services.coach)
         .data(services.oauth)
         .data(client_ip::TrustedProxies(options.trusted_proxies.clone()))
-        .data(services.readiness)
+        .data(services.readiness.clone())
         .data(services.metrics)
+        .with(middleware::CloseWhenDraining(services.readiness))
         .with(middleware::RequestIdAndLog);
     routes.into_endpoint().boxed()
 }

@@ -18,6 +18,7 @@
 #![allow(dead_code)]
 
 mod app;
+pub mod canned_mistral;
 #[path = "../../adapters/tests/common/db.rs"]
 mod db;
 #[path = "../../adapters/tests/common/eml.rs"]

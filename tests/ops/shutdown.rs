@@ -1,7 +1,9 @@
 //! Graceful shutdown of the real `nextarget` binary: SIGTERM in the middle
 //! of a load of completions (whole and streamed, each held 300 ms by a slow
 //! upstream) lets every request in flight finish, and every completion
-//! answered 200 has its history row in the database afterwards.
+//! answered 200 has its history row in the database afterwards. With
+//! `server.drain_delay_secs`, SIGTERM turns `/ready` to 503 at once while
+//! the instance keeps serving (closing each connection) until the delay ends.
 
 use std::{
     process::Stdio,
@@ -18,54 +20,25 @@ use tokio::{
     process::{Child, Command},
 };
 use uuid::Uuid;
-use wiremock::{
-    matchers::{body_partial_json, method, path},
-    Mock, MockServer, ResponseTemplate,
-};
+use wiremock::MockServer;
 
 const UPSTREAM_DELAY: Duration = Duration::from_millis(300);
 const CLIENTS: usize = 8;
 
 async fn slow_upstream() -> MockServer {
     let server = MockServer::start().await;
-    let whole = json!({
-        "model": "mistral-small-latest",
-        "choices": [{"message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}
-    });
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .and(body_partial_json(json!({"stream": false})))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(whole)
-                .set_delay(UPSTREAM_DELAY),
-        )
-        .mount(&server)
-        .await;
-    let chunks = [
-        r#"{"model":"mistral-small-latest","choices":[{"delta":{"content":"hel"}}]}"#,
-        r#"{"model":"mistral-small-latest","choices":[{"delta":{"content":"lo"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":2,"total_tokens":5}}"#,
-        "[DONE]",
-    ];
-    let body: String = chunks.iter().map(|c| format!("data: {c}\n\n")).collect();
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .and(body_partial_json(json!({"stream": true})))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("content-type", "text/event-stream")
-                .set_body_string(body)
-                .set_delay(UPSTREAM_DELAY),
-        )
-        .mount(&server)
-        .await;
+    crate::common::canned_mistral::mount(&server, UPSTREAM_DELAY).await;
     server
 }
 
 /// Starts the binary and returns it with its base URL, read from the
 /// "listening on http://..." line it prints.
-async fn start_server(db_url: &str, upstream: &str, dir: &std::path::Path) -> (Child, String) {
+async fn start_server(
+    db_url: &str,
+    upstream: &str,
+    dir: &std::path::Path,
+    extra_env: &[(&str, &str)],
+) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_nextarget"))
         .env_clear()
         .env("NEXTARGET_ENV", "test")
@@ -80,6 +53,7 @@ async fn start_server(db_url: &str, upstream: &str, dir: &std::path::Path) -> (C
         .env("NEXTARGET__LLM__BASE_URL", upstream)
         .env("NEXTARGET__LLM__API_KEY", "test-key")
         .env("NEXTARGET__RATE_LIMIT__AI_REQUESTS_PER_MINUTE", "1000000")
+        .envs(extra_env.iter().copied())
         .current_dir(dir)
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -162,7 +136,7 @@ async fn sigterm_mid_load_drains_requests_and_loses_no_history() {
     let upstream = slow_upstream().await;
     let dir = tempfile::tempdir().expect("temp dir");
     let db_url = format!("sqlite://{}?mode=rwc", dir.path().join("s.db").display());
-    let (mut child, address) = start_server(&db_url, &upstream.uri(), dir.path()).await;
+    let (mut child, address) = start_server(&db_url, &upstream.uri(), dir.path(), &[]).await;
 
     let register = reqwest::Client::new()
         .post(format!("{address}/auth/register"))
@@ -197,12 +171,7 @@ async fn sigterm_mid_load_drains_requests_and_loses_no_history() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     signalled.store(true, Ordering::SeqCst);
-    let pid = i32::try_from(child.id().expect("pid")).expect("pid fits");
-    // SAFETY: kill takes plain integers, no memory; the pid is our own
-    // child's, not yet waited for, so it cannot name another process.
-    #[allow(unsafe_code)]
-    let sent = unsafe { libc::kill(pid, libc::SIGTERM) };
-    assert_eq!(sent, 0);
+    sigterm(&child);
 
     let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
         .await
@@ -241,4 +210,80 @@ async fn sigterm_mid_load_drains_requests_and_loses_no_history() {
         missing.len(),
         ids.len()
     );
+}
+
+fn sigterm(child: &Child) {
+    let pid = i32::try_from(child.id().expect("pid")).expect("pid fits");
+    // SAFETY: kill takes plain integers, no memory; the pid is our own
+    // child's, not yet waited for, so it cannot name another process.
+    #[allow(unsafe_code)]
+    let sent = unsafe { libc::kill(pid, libc::SIGTERM) };
+    assert_eq!(sent, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_turns_ready_503_at_once_and_serves_through_the_drain_delay() {
+    let upstream = slow_upstream().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db_url = format!("sqlite://{}?mode=rwc", dir.path().join("d.db").display());
+    let extra = [("NEXTARGET__SERVER__DRAIN_DELAY_SECS", "2")];
+    let (mut child, address) = start_server(&db_url, &upstream.uri(), dir.path(), &extra).await;
+    let client = reqwest::Client::new();
+    let ready = client
+        .get(format!("{address}/ready"))
+        .send()
+        .await
+        .expect("ready");
+    assert_eq!(ready.status(), 200);
+    assert!(ready.headers().get("connection").is_none());
+
+    let signalled_at = Instant::now();
+    sigterm(&child);
+    // Not ready at once (the first answer after the signal is handled)...
+    let ready = loop {
+        let ready = client
+            .get(format!("{address}/ready"))
+            .send()
+            .await
+            .expect("ready");
+        if ready.status() != 200 {
+            break ready;
+        }
+        assert!(
+            signalled_at.elapsed() < Duration::from_secs(1),
+            "/ready stayed 200"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert_eq!(ready.status(), 503);
+    assert_eq!(ready.headers()["connection"], "close");
+    let body: Value = ready.json().await.expect("json");
+    assert_eq!(body["status"], "draining");
+    // ...while still serving, each answer closing its connection...
+    let health = client
+        .get(format!("{address}/health"))
+        .send()
+        .await
+        .expect("health");
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.headers()["connection"], "close");
+    assert!(
+        signalled_at.elapsed() < Duration::from_secs(2),
+        "checked too late"
+    );
+    // ...until the delay is over; then the process exits.
+    let status = tokio::time::timeout(Duration::from_secs(20), child.wait())
+        .await
+        .expect("the server stops after its drain delay")
+        .expect("exit status");
+    assert!(status.success(), "exit status {status}");
+    assert!(
+        signalled_at.elapsed() >= Duration::from_secs(2),
+        "exited before the drain delay was over"
+    );
+    assert!(client
+        .get(format!("{address}/health"))
+        .send()
+        .await
+        .is_err());
 }

@@ -14,7 +14,8 @@ pub struct HealthApi;
 
 #[derive(Object)]
 pub struct Status {
-    /// `ok`, or `unavailable` on `/ready` when a dependency is down.
+    /// `ok`; on `/ready`, `unavailable` when a dependency is down, or
+    /// `draining` once the instance is stopping (SIGTERM).
     pub status: String,
     /// Per dependency: `ok` or `unavailable`; absent on `/health`.
     #[oai(default, skip_serializing_if_is_empty)]
@@ -26,7 +27,7 @@ pub enum ReadyResponse {
     /// Every dependency answers.
     #[oai(status = 200)]
     Ready(Json<Status>),
-    /// A dependency does not answer.
+    /// A dependency does not answer, or the instance is stopping.
     #[oai(status = 503)]
     NotReady(Json<Status>),
 }
@@ -52,9 +53,16 @@ impl HealthApi {
         })
     }
 
-    /// Readiness: 200 when the database (and Redis, when configured) answer.
+    /// Readiness: 200 when the database (and Redis, when configured) answer;
+    /// 503 `draining` from the moment the instance is told to stop.
     #[oai(path = "/ready", method = "get")]
     async fn ready(&self, readiness: Data<&Arc<Readiness>>) -> ReadyResponse {
+        if readiness.is_draining() {
+            return ReadyResponse::NotReady(Json(Status {
+                status: "draining".into(),
+                checks: Default::default(),
+            }));
+        }
         let report = readiness.check().await;
         let all_ok = report.iter().all(|(_, ok)| *ok);
         let probes = readiness.probes().into_iter().map(|(name, on)| {
