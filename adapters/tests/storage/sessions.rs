@@ -23,6 +23,7 @@ on_every_backend!(
     ending_all_but_one_keeps_that_one,
     a_reuse_ends_the_session_and_an_expired_one_is_not_live,
     a_password_hash_is_replaced,
+    concurrent_ends_and_rotations_of_one_user_all_succeed,
 );
 
 struct Fixture {
@@ -290,4 +291,58 @@ async fn a_password_hash_is_replaced(backend: Backend) {
         .set_password_hash(Uuid::now_v7(), &new)
         .await
         .expect("set"));
+}
+
+/// Many sessions of one user ended every way at once (all, all but one,
+/// one by one) while some rotate: every call answers (no deadlock aborting
+/// one on PostgreSQL: each takes its session rows before any token row),
+/// and at the end none is live.
+async fn concurrent_ends_and_rotations_of_one_user_all_succeed(backend: Backend) {
+    let Some(f) = fixture(backend).await else {
+        return;
+    };
+    let user = f.user("many@example.com").await;
+    for round in 0..3 {
+        let mut opened = Vec::new();
+        for n in 0..24 {
+            opened.push(f.open(user, round * 100 + n, ClientInfo::default()).await);
+        }
+        let store = &f.s.refresh_tokens;
+        let now = f.at(round * 100 + 50);
+        let ids: Vec<Uuid> = opened.iter().map(|(_, id)| *id).collect();
+        let ids = &ids;
+        let ends = (0..4).map(|n| async move {
+            let keep = (n % 2 == 0).then_some(ids[n * 5]);
+            store.end_sessions(user, keep, now).await.map(|_| ())
+        });
+        let singles = opened
+            .iter()
+            .step_by(3)
+            .map(|(_, id)| async move { store.end_session(user, *id, now).await.map(|_| ()) });
+        let rotations = opened
+            .iter()
+            .skip(1)
+            .step_by(3)
+            .map(|(hash, _)| async move {
+                let n = next(now, ClientInfo::default());
+                match store.rotate(hash, &n, now, StdDuration::ZERO).await {
+                    Err(nextarget_ports::RotateError::Store(err)) => Err(err),
+                    _ => Ok(()),
+                }
+            });
+        let results = futures::future::join3(
+            futures::future::join_all(ends),
+            futures::future::join_all(singles),
+            futures::future::join_all(rotations),
+        )
+        .await;
+        for result in results.0.into_iter().chain(results.1).chain(results.2) {
+            result.expect("every call answers");
+        }
+        store
+            .end_sessions(user, None, now)
+            .await
+            .expect("the last end");
+        assert!(f.live(user, round * 100 + 51).await.is_empty());
+    }
 }

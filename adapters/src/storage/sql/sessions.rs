@@ -6,7 +6,11 @@
 //! Concurrency: a rotation updates its session row with `ended_at IS NULL`
 //! before it touches a token, and ending a session updates that row before
 //! it revokes the tokens; the row lock orders the two, so a rotation never
-//! issues a token into a session that has just ended.
+//! issues a token into a session that has just ended. Every writer takes
+//! its session rows before any token row, and bulk ends take the user's
+//! rows by the same scan, so no two wait on each other in a cycle
+//! (`concurrent_ends_and_rotations_of_one_user_all_succeed` in the storage
+//! suite runs them all at once on PostgreSQL).
 
 use chrono::{DateTime, Utc};
 use nextarget_ports::SessionRecord;
