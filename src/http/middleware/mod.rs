@@ -6,6 +6,7 @@ mod body_limit;
 mod catch;
 mod cors;
 mod request_id;
+mod trace;
 
 pub use allow::AllowHeader;
 pub use body_limit::BodyLimit;
