@@ -53,7 +53,6 @@ impl<E: Endpoint> Endpoint for RequestIdEndpoint<E> {
             %path,
             user_id = tracing::field::Empty,
             trace_id = tracing::field::Empty,
-            otel.name = tracing::field::Empty,
             otel.kind = tracing::field::Empty,
         );
         super::trace::join_caller_trace(&span, req.headers(), &method, &path);

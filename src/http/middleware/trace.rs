@@ -32,7 +32,11 @@ pub(super) fn record_answer(span: &Span, method: &Method, route: &str, status: u
     if !trace_context::enabled() {
         return;
     }
-    span.record("otel.name", format!("{method} {route}"));
+    // Built at the start (its trace id went into the logs): renamed through
+    // OpenTelemetry itself, which `otel.name` no longer reaches.
+    span.context()
+        .span()
+        .update_name(format!("{method} {route}"));
     span.set_attribute("http.route", route.to_owned());
     span.set_attribute("http.response.status_code", i64::from(status));
     if status >= 500 {
