@@ -24,10 +24,13 @@ use opentelemetry_sdk::{
     trace::{BatchConfigBuilder, BatchSpanProcessor, Sampler, SdkTracerProvider},
     Resource,
 };
-use tracing::Level;
+use tracing::{Level, Metadata};
 use tracing_subscriber::{
-    filter::Targets, fmt, layer::SubscriberExt as _, util::SubscriberInitExt as _, EnvFilter,
-    Layer, Registry,
+    filter::{filter_fn, LevelFilter},
+    fmt,
+    layer::SubscriberExt as _,
+    util::SubscriberInitExt as _,
+    EnvFilter, Layer, Registry,
 };
 
 use crate::config::{LogFormat, LogSettings, TelemetrySettings};
@@ -114,7 +117,12 @@ pub fn init(log: &LogSettings, telemetry: &TelemetrySettings) -> anyhow::Result<
         .with_tracer(provider.tracer("nextarget"))
         .with_location(false)
         .with_threads(false)
-        .with_filter(Targets::new().with_target(TRACED_TARGET, Level::DEBUG))
+        // Both would run at every poll of every traced future: busy/idle
+        // times nobody reads, and an OpenTelemetry context made current
+        // that no code here asks for (the adapters read the span's own).
+        .with_tracked_inactivity(false)
+        .with_context_activation(false)
+        .with_filter(filter_fn(is_traced).with_max_level_hint(LevelFilter::DEBUG))
         .boxed();
     if tracing_subscriber::registry()
         .with(vec![logs, traces])
@@ -131,6 +139,18 @@ pub fn init(log: &LogSettings, telemetry: &TelemetrySettings) -> anyhow::Result<
     Ok(Telemetry {
         provider: Some(provider),
     })
+}
+
+/// What the trace layer takes: this server's spans down to `debug` (the
+/// adapters' calls), and its events down to `info` only (they become span
+/// events: a `debug` line per call is not worth exporting).
+fn is_traced(meta: &Metadata<'_>) -> bool {
+    let lowest = if meta.is_span() {
+        Level::DEBUG
+    } else {
+        Level::INFO
+    };
+    meta.target().starts_with(TRACED_TARGET) && *meta.level() <= lowest
 }
 
 /// The SDK pipeline: parent-based ratio sampling, a bounded batch queue,
