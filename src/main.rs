@@ -35,7 +35,7 @@ async fn main() -> anyhow::Result<()> {
             std::process::exit(2);
         }
     };
-    telemetry::init(&settings.log);
+    let traces = telemetry::init(&settings.log, &settings.telemetry)?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Migrate => {
             let storage = nextarget_adapters::storage::connect(
@@ -57,7 +57,10 @@ async fn main() -> anyhow::Result<()> {
                 "NexTarget listening on http://{host}:{} (docs at /docs)",
                 app.port()
             );
-            app.run_until_stopped().await?;
+            let served = app.run_until_stopped().await;
+            // The last spans, within a few seconds even with the collector down.
+            traces.shutdown();
+            served?;
         }
     }
     Ok(())

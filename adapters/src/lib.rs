@@ -8,3 +8,4 @@ pub mod limits;
 pub mod llm;
 pub mod mail;
 pub mod storage;
+pub mod trace_context;

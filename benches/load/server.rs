@@ -1,6 +1,8 @@
 //! The server under test: the release `nextarget` binary as a child
 //! process (so its memory is its own), production-like logs (JSON, info)
-//! read and dropped, the LLM pointed at the stub.
+//! read and dropped, the LLM pointed at the stub. `LOAD_OTLP_DOWN=1` turns
+//! traces on towards a collector that is down (a closed port), to measure
+//! what export costs a request when nobody receives it.
 
 use std::{
     io::{BufRead, BufReader},
@@ -16,7 +18,11 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub fn start(database_url: &str, llm_base_url: &str, dir: &std::path::Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_nextarget"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_nextarget"));
+        if std::env::var_os("LOAD_OTLP_DOWN").is_some() {
+            command.env("NEXTARGET__TELEMETRY__OTLP_ENDPOINT", closed_port_url());
+        }
+        let mut child = command
             .env("NEXTARGET_ENV", "test")
             .env("JWT_SECRET_KEY", "bench-only-secret-0123456789-0123456789")
             .env("DATABASE_URL", database_url)
@@ -77,6 +83,13 @@ impl ServerProcess {
     pub fn peak_rss_mib(&self) -> f64 {
         self.status_kb("VmHWM:") as f64 / 1024.0
     }
+}
+
+/// A local URL nothing listens on (a port bound, then let go).
+fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().expect("its address").port();
+    format!("http://127.0.0.1:{port}")
 }
 
 impl Drop for ServerProcess {

@@ -20,4 +20,6 @@ pub use settings::*;
 #[cfg(test)]
 mod apple_tests;
 #[cfg(test)]
+mod telemetry_tests;
+#[cfg(test)]
 mod tests;

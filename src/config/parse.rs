@@ -11,11 +11,11 @@ use url::Url;
 use super::{
     raw::{
         RawApple, RawFacebook, RawFallback, RawGoogle, RawHistory, RawLimiterBackend, RawMail,
-        RawSettings,
+        RawSettings, RawTelemetry,
     },
     AppleSettings, AppleWebSettings, AuthSettings, DatabaseSettings, FacebookSettings,
     GoogleSettings, HistorySettings, LimiterBackend, LlmFallback, LlmSettings, MailSettings,
-    MailTransport, OAuthSettings, RateLimitSettings, ServerSettings, Settings,
+    MailTransport, OAuthSettings, RateLimitSettings, ServerSettings, Settings, TelemetrySettings,
 };
 
 impl TryFrom<RawSettings> for Settings {
@@ -145,9 +145,10 @@ impl TryFrom<RawSettings> for Settings {
         let facebook = facebook(raw.oauth.facebook, p);
         let apple = apple(raw.oauth.apple, p);
         let app_redirect_urls = p.all(list(raw.oauth.app_redirect_urls).into_iter().map(app_link));
+        let telemetry = telemetry(raw.telemetry, p);
 
         let providers = (google, facebook, apple, app_redirect_urls);
-        match (server, auth, llm, rate_limit, mail, providers) {
+        match (server, auth, llm, rate_limit, mail, providers, telemetry) {
             (
                 Some(server),
                 Some(auth),
@@ -155,6 +156,7 @@ impl TryFrom<RawSettings> for Settings {
                 Some(rate_limit),
                 Some(mail),
                 (Some(google), Some(facebook), Some(apple), Some(app_redirect_urls)),
+                Some(telemetry),
             ) if problems.0.is_empty() => Ok(Settings {
                 history,
                 environment: raw.environment,
@@ -172,6 +174,7 @@ impl TryFrom<RawSettings> for Settings {
                     apple,
                 },
                 log: raw.log,
+                telemetry,
             }),
             _ => Err(problems.0.join("; ")),
         }
@@ -341,6 +344,42 @@ fn fallbacks(
             })
         });
     p.all(results)
+}
+
+/// `telemetry.*`: an http(s) endpoint when set (the base URL, to which
+/// `/v1/traces` is added unless it already ends so), a service name, and a
+/// sample ratio between 0 and 1.
+fn telemetry(raw: RawTelemetry, p: &mut Problems) -> Option<TelemetrySettings> {
+    let before = p.0.len();
+    let otlp_endpoint = given(raw.otlp_endpoint)
+        .and_then(|url| p.ok(endpoint("telemetry.otlp_endpoint", &url)))
+        .map(traces_url);
+    if !(0.0..=1.0).contains(&raw.sample_ratio) {
+        p.push(format!(
+            "telemetry.sample_ratio must be between 0.0 and 1.0, not {}",
+            raw.sample_ratio
+        ));
+    }
+    let service_name = raw.service_name.trim().to_owned();
+    if service_name.is_empty() {
+        p.push("telemetry.service_name must not be empty");
+    }
+    (p.0.len() == before).then_some(TelemetrySettings {
+        otlp_endpoint,
+        service_name,
+        sample_ratio: raw.sample_ratio,
+    })
+}
+
+/// `http://collector:4318` → `http://collector:4318/v1/traces`, as OTLP's
+/// `OTEL_EXPORTER_OTLP_ENDPOINT` reads a base; a URL already ending in
+/// `/v1/traces` is kept.
+fn traces_url(mut url: Url) -> Url {
+    if !url.path().ends_with("/v1/traces") {
+        let path = format!("{}/v1/traces", url.path().trim_end_matches('/'));
+        url.set_path(&path);
+    }
+    url
 }
 
 /// The longest `history.retention_days` (a century): past it, dates

@@ -21,6 +21,8 @@ pub(super) struct RawSettings {
     #[serde(default)]
     pub oauth: RawOAuth,
     pub log: LogSettings,
+    #[serde(default)]
+    pub telemetry: RawTelemetry,
 }
 
 fn default_environment() -> Environment {
@@ -176,4 +178,32 @@ pub(super) struct RawApple {
     pub jwks_url: String,
     #[serde(default)]
     pub native_client_ids: Vec<String>,
+}
+
+/// `telemetry.*`: traces over OTLP/HTTP, off while `otlp_endpoint` is unset.
+#[derive(Debug, Deserialize)]
+pub(super) struct RawTelemetry {
+    pub otlp_endpoint: Option<String>,
+    #[serde(default = "default_service_name")]
+    pub service_name: String,
+    #[serde(default = "default_sample_ratio")]
+    pub sample_ratio: f64,
+}
+
+impl Default for RawTelemetry {
+    fn default() -> Self {
+        Self {
+            otlp_endpoint: None,
+            service_name: default_service_name(),
+            sample_ratio: default_sample_ratio(),
+        }
+    }
+}
+
+fn default_service_name() -> String {
+    "nextarget".to_owned()
+}
+
+fn default_sample_ratio() -> f64 {
+    1.0
 }

@@ -39,6 +39,7 @@ pub struct Settings {
     pub history: HistorySettings,
     pub oauth: OAuthSettings,
     pub log: LogSettings,
+    pub telemetry: TelemetrySettings,
 }
 
 #[derive(Debug, Clone)]
@@ -264,4 +265,17 @@ pub enum LogFormat {
 pub struct LogSettings {
     pub format: LogFormat,
     pub level: String,
+}
+
+/// `telemetry.*`: OpenTelemetry traces.
+#[derive(Debug, Clone)]
+pub struct TelemetrySettings {
+    /// The OTLP/HTTP traces URL (`/v1/traces` of the configured base, e.g.
+    /// `http://collector:4318/v1/traces`); `None`: no traces are exported.
+    pub otlp_endpoint: Option<Url>,
+    /// `service.name` of the exported spans.
+    pub service_name: String,
+    /// The share of new traces kept, 0.0 to 1.0; a caller's sampled flag
+    /// (`traceparent`) is followed.
+    pub sample_ratio: f64,
 }

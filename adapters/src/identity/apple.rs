@@ -4,6 +4,7 @@
 //! team's .p8 key). id_tokens are checked as Google's are (RS256 against
 //! Apple's JWKS), with `iss` `https://appleid.apple.com`.
 
+use crate::trace_context::Traced;
 use async_trait::async_trait;
 use nextarget_ports::{OAuthError, OAuthProvider, Provider, VerifiedIdentity};
 use serde::Deserialize;
@@ -91,6 +92,7 @@ impl AppleProvider {
     /// (`invalid_grant`) is the caller's; any other refusal
     /// (`invalid_client`: a wrong Services ID, team id, key id or key) is
     /// our configuration's, a `ProviderError`.
+    #[tracing::instrument(level = "debug", name = "apple.token", skip_all, fields(otel.kind = "client"))]
     async fn exchange(&self, web: &AppleWebConfig, code: &str) -> Result<String, OAuthError> {
         let secret = client_secret(web, chrono::Utc::now().timestamp())?;
         let form = [
@@ -104,6 +106,7 @@ impl AppleProvider {
             .http
             .post(&web.token_url)
             .form(&form)
+            .traced()
             .send()
             .await
             .map_err(|e| transport_error("Apple token endpoint", e))?;

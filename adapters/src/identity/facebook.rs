@@ -5,6 +5,7 @@
 //! token; an iOS Limited Login id_token is checked like Google's (RS256
 //! against `jwks_url`, `iss` `https://www.facebook.com`, `aud` the app id).
 
+use crate::trace_context::Traced;
 use async_trait::async_trait;
 use hmac::{Hmac, KeyInit, Mac};
 use nextarget_ports::{OAuthError, OAuthProvider, Provider, VerifiedIdentity};
@@ -122,6 +123,7 @@ impl FacebookProvider {
 
     /// The identity `/me` gives for a user access token, asked with
     /// `appsecret_proof`.
+    #[tracing::instrument(level = "debug", name = "facebook.me", skip_all, fields(otel.kind = "client"))]
     async fn me(&self, access_token: &str) -> Result<VerifiedIdentity, OAuthError> {
         let proof = appsecret_proof(access_token, self.config.client_secret.expose_secret())?;
         let response = self
@@ -132,6 +134,7 @@ impl FacebookProvider {
                 ("access_token", access_token),
                 ("appsecret_proof", proof.as_str()),
             ])
+            .traced()
             .send()
             .await
             .map_err(|e| transport_error("Facebook /me", e))?;
@@ -180,6 +183,7 @@ impl OAuthProvider for FacebookProvider {
         with_query(&self.config.auth_url, &pairs)
     }
 
+    #[tracing::instrument(level = "debug", name = "facebook.token", skip_all, fields(otel.kind = "client"))]
     async fn exchange_code(
         &self,
         code: &str,
@@ -195,6 +199,7 @@ impl OAuthProvider for FacebookProvider {
                 ("redirect_uri", self.config.redirect_uri.as_str()),
                 ("code", code),
             ])
+            .traced()
             .send()
             .await
             .map_err(|e| transport_error("Facebook token endpoint", e))?;
@@ -219,6 +224,7 @@ impl OAuthProvider for FacebookProvider {
     /// say the token is valid, ours and not expired; then `/me` (with
     /// `appsecret_proof`) gives the identity, which must be the user
     /// `debug_token` named.
+    #[tracing::instrument(level = "debug", name = "facebook.debug_token", skip_all, fields(otel.kind = "client"))]
     async fn verify_access_token(
         &self,
         access_token: &str,
@@ -235,6 +241,7 @@ impl OAuthProvider for FacebookProvider {
                 ("input_token", access_token),
                 ("access_token", app_token.as_str()),
             ])
+            .traced()
             .send()
             .await
             .map_err(|e| transport_error("Facebook debug_token", e))?;

@@ -2,6 +2,7 @@
 //! it): authorization URL with PKCE and nonce, code exchange at the token
 //! endpoint, and id_token verification (RS256 only) against the JWKS.
 
+use crate::trace_context::Traced;
 use async_trait::async_trait;
 use nextarget_ports::{OAuthError, OAuthProvider, Provider, VerifiedIdentity};
 use secrecy::{ExposeSecret, SecretString};
@@ -78,6 +79,7 @@ impl OAuthProvider for GoogleProvider {
         with_query(&self.config.auth_url, &pairs)
     }
 
+    #[tracing::instrument(level = "debug", name = "google.token", skip_all, fields(otel.kind = "client"))]
     async fn exchange_code(
         &self,
         code: &str,
@@ -96,6 +98,7 @@ impl OAuthProvider for GoogleProvider {
             .http
             .post(&self.config.token_url)
             .form(&form)
+            .traced()
             .send()
             .await
             .map_err(|e| transport_error("token endpoint", e))?;

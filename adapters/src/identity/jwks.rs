@@ -2,6 +2,7 @@
 //! cached for its `Cache-Control: max-age`, refetched once when a token
 //! names a `kid` the cache does not hold.
 
+use crate::trace_context::Traced;
 use std::{
     collections::HashMap,
     time::{Duration, Instant},
@@ -97,10 +98,12 @@ impl JwksCache {
         key.ok_or_else(|| OAuthError::InvalidToken(format!("unknown signing key id {kid:?}")))
     }
 
+    #[tracing::instrument(level = "debug", name = "jwks.fetch", skip_all, fields(otel.kind = "client", url = %self.url))]
     async fn fetch(&self) -> Result<Cached, OAuthError> {
         let response = self
             .http
             .get(&self.url)
+            .traced()
             .send()
             .await
             .map_err(|e| transport_error("JWKS endpoint", e))?;

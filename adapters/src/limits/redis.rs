@@ -230,6 +230,7 @@ impl RateLimiter for RedisLimiter {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(limiter = "redis"))]
     async fn take_attempt(
         &self,
         key: &str,
@@ -270,6 +271,7 @@ impl RateLimiter for RedisLimiter {
         }
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(limiter = "redis"))]
     async fn give_back(
         &self,
         key: &str,
@@ -293,6 +295,7 @@ impl RateLimiter for RedisLimiter {
         .map(drop)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(limiter = "redis"))]
     async fn failures(
         &self,
         key: &str,
@@ -319,6 +322,7 @@ impl RateLimiter for RedisLimiter {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(limiter = "redis"))]
     async fn clear_failures(&self, key: &str) -> Result<(), RateLimitError> {
         let key = self.key("fail", key);
         self.run(async |mut conn| {
@@ -330,6 +334,7 @@ impl RateLimiter for RedisLimiter {
         .await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(limiter = "redis"))]
     async fn reserve_tokens(
         &self,
         key: &str,
@@ -341,6 +346,7 @@ impl RateLimiter for RedisLimiter {
         self.reserve(key, day, tokens, limit, now).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(limiter = "redis"))]
     async fn settle_tokens(
         &self,
         key: &str,
@@ -352,6 +358,7 @@ impl RateLimiter for RedisLimiter {
         self.settle(key, day, reserved, used, now).await
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(limiter = "redis"))]
     async fn day_usage(&self, key: &str, day: NaiveDate) -> Result<DayUsage, RateLimitError> {
         self.usage_of(key, day).await
     }

@@ -30,6 +30,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::mistral_stream::sse_completion_stream;
 use super::mistral_wire::{parse_completion, WireRequest};
+use crate::trace_context::Traced;
 
 /// Settings of [`MistralClient`].
 pub struct MistralConfig {
@@ -94,6 +95,7 @@ impl MistralClient {
                 .post(self.endpoint.clone())
                 .header(AUTHORIZATION, auth.clone())
                 .json(body)
+                .traced()
                 .send()
                 .await;
             let retryable = match &result {
@@ -194,7 +196,7 @@ fn error_message(status: StatusCode, body: &str, api_key: &str) -> String {
 
 #[async_trait]
 impl LlmClient for MistralClient {
-    #[tracing::instrument(level = "debug", skip_all, fields(llm.model = %request.model))]
+    #[tracing::instrument(level = "debug", name = "mistral.complete", skip_all, fields(otel.kind = "client", llm.model = %request.model))]
     async fn complete(&self, request: CompletionRequest) -> Result<Completion, LlmError> {
         let started = Instant::now();
         let body = WireRequest::new(&request, false);
@@ -214,7 +216,7 @@ impl LlmClient for MistralClient {
         result
     }
 
-    #[tracing::instrument(level = "debug", skip_all, fields(llm.model = %request.model, llm.streamed = true))]
+    #[tracing::instrument(level = "debug", name = "mistral.stream", skip_all, fields(otel.kind = "client", llm.model = %request.model, llm.streamed = true))]
     async fn stream(&self, request: CompletionRequest) -> Result<CompletionStream, LlmError> {
         let body = WireRequest::new(&request, true);
         let resp = tokio::time::timeout(self.timeout, self.send_ok(&body))

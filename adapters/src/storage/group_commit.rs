@@ -8,6 +8,10 @@
 //! A group the store refuses is written again row by row, so each caller
 //! gets its own row's answer (a duplicate id fails alone). Reads and
 //! retention pass through.
+//!
+//! Traces: each caller's wait is a `history.append` span of its own
+//! request's trace; a commit is a `history.group_commit` span of a trace of
+//! its own, linked to every caller's span (follows-from).
 
 use std::sync::Arc;
 
@@ -15,6 +19,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use nextarget_ports::{Interaction, InteractionRepository, StoreError, UserId};
 use tokio::sync::{mpsc, oneshot};
+use tracing::{Instrument, Span};
 use uuid::Uuid;
 
 /// The most rows one commit takes.
@@ -23,10 +28,12 @@ pub const MAX_GROUP: usize = 256;
 const QUEUE: usize = 4096;
 
 type Ack = oneshot::Sender<Result<(), StoreError>>;
+/// A row, its caller's answer, and its caller's span (to link the commit to).
+type Queued = (Interaction, Ack, Span);
 
 pub struct GroupCommit {
     inner: Arc<dyn InteractionRepository>,
-    queue: mpsc::Sender<(Interaction, Ack)>,
+    queue: mpsc::Sender<Queued>,
 }
 
 impl GroupCommit {
@@ -39,42 +46,51 @@ impl GroupCommit {
 }
 
 /// Takes whatever waits (at least one row), commits it, answers each.
-async fn commit_groups(
-    store: Arc<dyn InteractionRepository>,
-    mut rows: mpsc::Receiver<(Interaction, Ack)>,
-) {
+async fn commit_groups(store: Arc<dyn InteractionRepository>, mut rows: mpsc::Receiver<Queued>) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while rows.recv_many(&mut group, MAX_GROUP).await > 0 {
-        let batch: Vec<Interaction> = group.iter().map(|(row, _)| row.clone()).collect();
-        match store.append_many(&batch).await {
-            Ok(()) => {
-                for (_, ack) in group.drain(..) {
-                    // A caller that went away needs no answer.
-                    let _ = ack.send(Ok(()));
-                }
+        let span =
+            tracing::debug_span!(parent: None, "history.group_commit", db.rows = group.len());
+        for (_, _, caller) in &group {
+            span.follows_from(caller);
+        }
+        commit(store.as_ref(), &mut group).instrument(span).await;
+    }
+}
+
+/// Commits `group` (emptied), answering each caller.
+async fn commit(store: &dyn InteractionRepository, group: &mut Vec<Queued>) {
+    let batch: Vec<Interaction> = group.iter().map(|(row, _, _)| row.clone()).collect();
+    match store.append_many(&batch).await {
+        Ok(()) => {
+            for (_, ack, _) in group.drain(..) {
+                // A caller that went away needs no answer.
+                let _ = ack.send(Ok(()));
             }
-            Err(_) if group.len() > 1 => {
-                // One bad row must not fail the others: each on its own.
-                for (row, ack) in group.drain(..) {
-                    let _ = ack.send(store.append(&row).await);
-                }
+        }
+        Err(_) if group.len() > 1 => {
+            // One bad row must not fail the others: each on its own.
+            for (row, ack, _) in group.drain(..) {
+                let _ = ack.send(store.append(&row).await);
             }
-            Err(err) => {
-                // A group of one: its caller gets the store's answer.
-                if let Some((_, ack)) = group.pop() {
-                    let _ = ack.send(Err(err));
-                }
-                group.clear();
+        }
+        Err(err) => {
+            // A group of one: its caller gets the store's answer.
+            if let Some((_, ack, _)) = group.pop() {
+                let _ = ack.send(Err(err));
             }
+            group.clear();
         }
     }
 }
 
 #[async_trait]
 impl InteractionRepository for GroupCommit {
+    #[tracing::instrument(level = "debug", name = "history.append", skip_all, fields(db.operation = "interactions.append", db.group_commit = true))]
     async fn append(&self, interaction: &Interaction) -> Result<(), StoreError> {
         let (ack, answer) = oneshot::channel();
-        if self.queue.send((interaction.clone(), ack)).await.is_err() {
+        let queued = (interaction.clone(), ack, Span::current());
+        if self.queue.send(queued).await.is_err() {
             // The committer is gone (shutting down): write it directly.
             return self.inner.append(interaction).await;
         }

@@ -12,6 +12,7 @@ impl AuthService {
     /// # Errors
     /// `Unauthorized` for a bad or expired token, a user that is gone or a
     /// session that ended.
+    #[tracing::instrument(level = "debug", name = "authenticate", skip_all)]
     pub async fn authenticate(&self, access_token: &str) -> Result<Caller, AuthError> {
         let now = self.ports.clock.now();
         let claims = self
@@ -38,6 +39,7 @@ impl AuthService {
     ///
     /// # Errors
     /// `Unauthorized` when the user no longer exists.
+    #[tracing::instrument(name = "delete_account", skip_all)]
     pub async fn delete_account(&self, user_id: UserId) -> Result<(), AuthError> {
         let now = self.ports.clock.now();
         self.ports

@@ -31,6 +31,7 @@ impl AuthService {
     /// `Validation` for an email or password past its bound
     /// (`input_limits`); `TooManyAttempts`, `InvalidCredentials`, or
     /// `Unavailable`/`Unknown` from the ports.
+    #[tracing::instrument(name = "login", skip_all)]
     pub async fn login(
         &self,
         email: &str,

@@ -29,6 +29,7 @@ impl AuthService {
     /// # Errors
     /// `Validation` for a token past its bound; `InvalidRefreshToken` for
     /// an unknown, expired or revoked token.
+    #[tracing::instrument(name = "logout", skip_all)]
     pub async fn logout(
         &self,
         token: &SecretString,

@@ -26,6 +26,7 @@ impl AuthService {
     /// sign-up rule refuses (field `new_password`); `NoPassword` for an
     /// account that signs in only through a provider; `TooManyAttempts`;
     /// `InvalidCredentials` for a wrong current password.
+    #[tracing::instrument(name = "change_password", skip_all)]
     pub async fn change_password(
         &self,
         caller: &Caller,

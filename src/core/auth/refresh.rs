@@ -40,6 +40,7 @@ impl AuthService {
     /// for an unknown, expired or revoked token (or one whose user is gone);
     /// `RefreshTokenReused` when a spent token came back (its family is then
     /// revoked).
+    #[tracing::instrument(name = "refresh", skip_all)]
     pub async fn refresh(
         &self,
         token: &SecretString,

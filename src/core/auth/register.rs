@@ -13,6 +13,7 @@ impl AuthService {
     /// `Validation` listing every bad field (missing or malformed email,
     /// missing, short, long or guessable password); `EmailTaken` when a local
     /// account already has this email, even when two sign-ups race.
+    #[tracing::instrument(name = "register", skip_all)]
     pub async fn register_local(
         &self,
         email: Option<&str>,

@@ -19,6 +19,7 @@ impl AuthService {
     ///
     /// # Errors
     /// `Unavailable`/`Unknown` from the store.
+    #[tracing::instrument(name = "sessions", skip_all)]
     pub async fn sessions(&self, caller: &Caller) -> Result<Vec<SessionView>, AuthError> {
         let now = self.ports.clock.now();
         let records = self
@@ -42,6 +43,7 @@ impl AuthService {
     /// # Errors
     /// `NotFound` when `session_id` is not one of the caller's live
     /// sessions; `Unavailable`/`Unknown` from the store.
+    #[tracing::instrument(name = "end_session", skip_all)]
     pub async fn end_session(&self, caller: &Caller, session_id: Uuid) -> Result<(), AuthError> {
         let now = self.ports.clock.now();
         let ended = self

@@ -41,6 +41,7 @@ impl CoachService {
     /// `Validation` as [`AdviceInput::validate`] says; the AI gateway's
     /// errors; `UnparseableAdvice` when neither the reply nor the
     /// reformatted one holds any advice.
+    #[tracing::instrument(name = "coach_advice", skip_all)]
     pub async fn advise(
         &self,
         user_id: UserId,

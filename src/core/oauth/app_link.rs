@@ -193,6 +193,7 @@ impl OAuthService {
     /// spent then); `InvalidGrant` for an unknown, used or expired code, a
     /// verifier that does not match, or a user deleted since; storage
     /// errors.
+    #[tracing::instrument(name = "oauth_exchange", skip_all)]
     pub async fn exchange(
         &self,
         code: &str,

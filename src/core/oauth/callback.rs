@@ -40,6 +40,7 @@ impl OAuthService {
     /// return) answers every later failure as `ToApp` with the error
     /// instead: `MissingCode`; `InvalidToken`/`Provider` from the provider;
     /// `EmailTaken`; storage errors.
+    #[tracing::instrument(name = "oauth_callback", skip_all)]
     pub async fn callback(
         &self,
         provider: Provider,

@@ -97,6 +97,7 @@ impl OAuthService {
     /// the provider then); `NotConfigured`; `InvalidIdToken` for a refused
     /// id_token, `InvalidToken` for a refused access token; `Provider`;
     /// `EmailTaken`; storage errors.
+    #[tracing::instrument(name = "sign_in_native", skip_all)]
     pub async fn sign_in_native(
         &self,
         provider: Provider,

@@ -20,6 +20,7 @@ impl OAuthService {
     /// `app_return`), checked first; `NotConfigured` when the provider or
     /// its web flow is off; `Unavailable`/`Unknown` when the state cannot
     /// be stored.
+    #[tracing::instrument(name = "oauth_start", skip_all)]
     pub async fn start(
         &self,
         provider: Provider,

@@ -8,6 +8,7 @@ mod catch;
 mod cors;
 mod drain;
 mod request_id;
+mod trace;
 
 pub use allow::AllowHeader;
 pub use body_limit::BodyLimit;

@@ -2,7 +2,8 @@
 //! new UUID v7), a tracing span carrying it, the `x-request-id` response
 //! header, and one log line when it completes (with the matched route and,
 //! once the bearer checker knows it, the user id), recorded in the request
-//! metrics too.
+//! metrics too. With traces on, that span is the trace's server span
+//! (see [`super::trace`]).
 
 use std::time::Instant;
 
@@ -50,8 +51,11 @@ impl<E: Endpoint> Endpoint for RequestIdEndpoint<E> {
             request_id = %id,
             %method,
             %path,
-            user_id = tracing::field::Empty
+            user_id = tracing::field::Empty,
+            trace_id = tracing::field::Empty,
+            otel.kind = tracing::field::Empty,
         );
+        super::trace::join_caller_trace(&span, req.headers(), &method, &path);
         let started = Instant::now();
         let provider_wait = ProviderWait::default();
         req.extensions_mut().insert(provider_wait.clone());
@@ -64,6 +68,7 @@ impl<E: Endpoint> Endpoint for RequestIdEndpoint<E> {
         let route = metrics::route_of(&resp);
         let status = resp.status().as_u16();
         metrics::record_request(&method, &route, status, elapsed, provider_wait.total());
+        super::trace::record_answer(&span, &method, &route, status);
         let _enter = span.enter();
         tracing::info!(
             %route,

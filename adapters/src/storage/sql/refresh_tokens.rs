@@ -145,6 +145,7 @@ macro_rules! impl_refresh_token_store {
 
         #[async_trait]
         impl RefreshTokenStore for $store {
+            #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "refresh_tokens.insert"))]
             async fn insert(&self, token: &NewRefreshToken) -> Result<(), StoreError> {
                 let mut tx = self.pool().begin().await.map_err(err)?;
                 sqlx::query(session_sql::OPEN)
@@ -174,6 +175,7 @@ macro_rules! impl_refresh_token_store {
                 Ok(())
             }
 
+            #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "refresh_tokens.rotate"))]
             async fn rotate(
                 &self,
                 presented_hash: &str,
@@ -251,6 +253,7 @@ macro_rules! impl_refresh_token_store {
                 })
             }
 
+            #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "refresh_tokens.find"))]
             async fn find(&self, token_hash: &str) -> Result<Option<RefreshTokenRecord>, StoreError> {
                 let sql = format!("SELECT {REFRESH_COLUMNS} FROM refresh_tokens WHERE token_hash = $1");
                 let row = sqlx::query_as::<_, RefreshRow>(sqlx::AssertSqlSafe(sql))
@@ -261,6 +264,7 @@ macro_rules! impl_refresh_token_store {
                 Ok(row.map(RefreshTokenRecord::from))
             }
 
+            #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "refresh_tokens.live_sessions"))]
             async fn live_sessions(
                 &self,
                 user_id: UserId,
@@ -276,6 +280,7 @@ macro_rules! impl_refresh_token_store {
                 Ok(rows.into_iter().map(SessionRecord::from).collect())
             }
 
+            #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "refresh_tokens.end_session"))]
             async fn end_session(
                 &self,
                 user_id: UserId,
@@ -302,6 +307,7 @@ macro_rules! impl_refresh_token_store {
                 Ok(ended)
             }
 
+            #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "refresh_tokens.end_sessions"))]
             async fn end_sessions(
                 &self,
                 user_id: UserId,
