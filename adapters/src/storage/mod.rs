@@ -4,6 +4,7 @@
 
 mod buffered_history;
 mod group_commit;
+mod pool_check;
 mod postgres;
 pub mod session_cache;
 mod sql;

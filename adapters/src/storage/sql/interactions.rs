@@ -71,26 +71,30 @@ pub(crate) fn usage_columns(i: &Interaction) -> [Option<i64>; 3] {
     }
 }
 
-/// Binds every column of an `Interaction`, in `INTERACTION_COLUMNS` order.
+/// Binds every column of an `Interaction`, in `INTERACTION_COLUMNS` order,
+/// with `$bind` (`bind` on a query, `push_bind` on a `QueryBuilder` row).
 macro_rules! bind_interaction {
-    ($query:expr, $i:expr) => {{
+    ($query:expr, $i:expr) => {
+        $crate::storage::sql::bind_interaction!($query, $i, bind)
+    };
+    ($query:expr, $i:expr, $bind:ident) => {{
         let i = $i;
         let [prompt_tokens, completion_tokens, total_tokens] =
             $crate::storage::sql::usage_columns(i);
         $query
-            .bind(i.id)
-            .bind(i.user_id)
-            .bind(i.kind.as_str())
-            .bind(&i.model)
-            .bind(&i.prompt)
-            .bind(i.response.as_deref())
-            .bind(i.status.as_str())
-            .bind(i.error_code.as_deref())
-            .bind(i64::try_from(i.latency_ms).unwrap_or(i64::MAX))
-            .bind(prompt_tokens)
-            .bind(completion_tokens)
-            .bind(total_tokens)
-            .bind(i.created_at)
+            .$bind(i.id)
+            .$bind(i.user_id)
+            .$bind(i.kind.as_str())
+            .$bind(&i.model)
+            .$bind(&i.prompt)
+            .$bind(i.response.as_deref())
+            .$bind(i.status.as_str())
+            .$bind(i.error_code.as_deref())
+            .$bind(i64::try_from(i.latency_ms).unwrap_or(i64::MAX))
+            .$bind(prompt_tokens)
+            .$bind(completion_tokens)
+            .$bind(total_tokens)
+            .$bind(i.created_at)
     }};
 }
 
@@ -129,19 +133,27 @@ macro_rules! impl_interaction_repository {
 
                 #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "interactions.append_many", db.rows = rows.len()))]
                 async fn append_many(&self, rows: &[Interaction]) -> Result<(), StoreError> {
-                    let err = |e| store_error(e, "interaction");
-                    let sql = format!(
-                        "INSERT INTO interactions ({INTERACTION_COLUMNS}) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-                    );
-                    let mut tx = self.pool().begin().await.map_err(err)?;
-                    for i in rows {
-                        bind_interaction!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), i)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(err)?;
+                    // One statement, all rows or none without a transaction
+                    // around it: one round trip, where BEGIN, an INSERT per
+                    // row and COMMIT took one each.
+                    let Some(first) = rows.first() else {
+                        return Ok(());
+                    };
+                    if rows.len() == 1 {
+                        return self.append(first).await;
                     }
-                    tx.commit().await.map_err(err)
+                    let mut insert = sqlx::QueryBuilder::new(format!(
+                        "INSERT INTO interactions ({INTERACTION_COLUMNS}) "
+                    ));
+                    insert.push_values(rows, |mut row, i| {
+                        bind_interaction!(row, i, push_bind);
+                    });
+                    insert
+                        .build()
+                        .execute(self.pool())
+                        .await
+                        .map_err(|e| store_error(e, "interaction"))?;
+                    Ok(())
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "interactions.list"))]
