@@ -8,8 +8,13 @@
 //! A group the store refuses is written again row by row, so each caller
 //! gets its own row's answer (a duplicate id fails alone). Reads and
 //! retention pass through.
+//!
+//! The committer writes through a [`GroupWriter`]: on the SQL stores, one
+//! connection it keeps while rows keep coming, so a group costs its
+//! `INSERT` alone; after [`HOLD_IDLE`] without a row it gives the
+//! connection back (graceful shutdown's pool close waits for it).
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -22,7 +27,36 @@ pub const MAX_GROUP: usize = 256;
 /// Rows waiting for the committer at most; past it a caller waits to queue.
 const QUEUE: usize = 4096;
 
+/// How long the committer keeps its writer's connection without a row.
+pub const HOLD_IDLE: Duration = Duration::from_millis(250);
+
 type Ack = oneshot::Sender<Result<(), StoreError>>;
+
+/// How the committer writes a group: all rows or none.
+#[async_trait]
+pub trait GroupWriter: Send {
+    async fn write(&mut self, rows: &[Interaction]) -> Result<(), StoreError>;
+
+    /// Gives back what the writer holds (nothing is written meanwhile).
+    fn release(&mut self);
+}
+
+/// A store with a writer of its own for the committer.
+pub trait HoldsWriter {
+    fn group_writer(&self) -> Box<dyn GroupWriter>;
+}
+
+/// Writes each group through the store's `append_many`.
+struct ThroughStore(Arc<dyn InteractionRepository>);
+
+#[async_trait]
+impl GroupWriter for ThroughStore {
+    async fn write(&mut self, rows: &[Interaction]) -> Result<(), StoreError> {
+        self.0.append_many(rows).await
+    }
+
+    fn release(&mut self) {}
+}
 
 pub struct GroupCommit {
     inner: Arc<dyn InteractionRepository>,
@@ -30,10 +64,20 @@ pub struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// The decorator, and its committer task on the current runtime.
+    /// The decorator, committing through `inner.append_many`, and its
+    /// committer task on the current runtime.
     pub fn new(inner: Arc<dyn InteractionRepository>) -> Self {
+        let writer = Box::new(ThroughStore(inner.clone()));
+        Self::with_writer(inner, writer)
+    }
+
+    /// The decorator, committing through `writer`.
+    pub fn with_writer(
+        inner: Arc<dyn InteractionRepository>,
+        writer: Box<dyn GroupWriter>,
+    ) -> Self {
         let (queue, rows) = mpsc::channel(QUEUE);
-        tokio::spawn(commit_groups(inner.clone(), rows));
+        tokio::spawn(commit_groups(inner.clone(), writer, rows));
         Self { inner, queue }
     }
 }
@@ -41,12 +85,25 @@ impl GroupCommit {
 /// Takes whatever waits (at least one row), commits it, answers each.
 async fn commit_groups(
     store: Arc<dyn InteractionRepository>,
+    mut writer: Box<dyn GroupWriter>,
     mut rows: mpsc::Receiver<(Interaction, Ack)>,
 ) {
     let mut group = Vec::with_capacity(MAX_GROUP);
-    while rows.recv_many(&mut group, MAX_GROUP).await > 0 {
+    loop {
+        // `recv_many` is cancel safe: a timeout loses no row.
+        let received =
+            match tokio::time::timeout(HOLD_IDLE, rows.recv_many(&mut group, MAX_GROUP)).await {
+                Ok(received) => received,
+                Err(_) => {
+                    writer.release();
+                    rows.recv_many(&mut group, MAX_GROUP).await
+                }
+            };
+        if received == 0 {
+            break;
+        }
         let batch: Vec<Interaction> = group.iter().map(|(row, _)| row.clone()).collect();
-        match store.append_many(&batch).await {
+        match writer.write(&batch).await {
             Ok(()) => {
                 for (_, ack) in group.drain(..) {
                     // A caller that went away needs no answer.
