@@ -61,16 +61,9 @@ pub async fn export(client: &Client, database_url: &str, stub: &str, rows: u64) 
     let server = Arc::new(ServerProcess::start(database_url, stub, dir.path()));
     let base = server.address.clone();
     let email = format!("export-{}@example.com", Uuid::new_v4().simple());
-    let tokens: Value = client
-        .post(format!("{base}/auth/register"))
-        .json(&json!({"email": email, "password": "tundra-Velvet-93-orbit"}))
-        .send()
-        .await
-        .expect("register")
-        .json()
-        .await
-        .expect("tokens");
-    let token = tokens["access_token"].as_str().expect("token").to_owned();
+    let token = server
+        .sign_up(client, &email, "tundra-Velvet-93-orbit")
+        .await;
     let prompt = format!(
         "template: {}",
         "How do I keep running when it rains? ".repeat(5)

@@ -3,13 +3,15 @@
 //! and on PostgreSQL (when NEXTARGET_TEST_POSTGRES_URL is set). Prints one
 //! Markdown table. `LOAD_SECS` sets each phase's length (default 5).
 //! `cargo bench --bench load -- soak` runs the memory soak instead,
-//! `cargo bench --bench load -- export` the memory of a large export. With
+//! `cargo bench --bench load -- export` the memory of a large export,
+//! `cargo bench --bench load -- profile` one client for a profiler. With
 //! `LOAD_JSON_DIR` set, either also writes its raw results there as one
 //! JSON file per run (see `report.rs`).
 
 mod driver;
 mod export;
 mod phases;
+mod profile;
 mod report;
 mod server;
 mod soak;
@@ -149,6 +151,22 @@ async fn main() {
             "soak": results,
         });
         report::write_if_asked(started, &report);
+        return;
+    }
+    if std::env::args().any(|a| a == "profile") {
+        let url = match std::env::var("LOAD_PROFILE_DB").as_deref() {
+            Ok("sqlite") => None,
+            _ => postgres_database().await.ok(),
+        };
+        let database = url.as_ref().map_or(sqlite_url.as_str(), |(url, _)| url);
+        eprintln!(
+            "profile: {cores} cores, {}, {phase} s, {database}",
+            cpu_model()
+        );
+        profile::profile(&bench.client, database, &stub, bench.phase).await;
+        if let Some((_, name)) = &url {
+            drop_postgres_database(name).await;
+        }
         return;
     }
     if std::env::args().any(|a| a == "export") {

@@ -32,7 +32,8 @@ pub struct Column {
     pub raw: Value,
 }
 
-fn request(
+/// A request to send again and again (shared with `profile.rs`).
+pub fn request(
     method: reqwest::Method,
     url: String,
     token: Option<String>,
@@ -75,18 +76,7 @@ impl Bench {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let idle_rss = server.rss_mib();
         let email = format!("bench-{}@example.com", uuid::Uuid::new_v4().simple());
-        let register = json!({"email": email, "password": PASSWORD, "provider": "local"});
-        let tokens: Value = self
-            .client
-            .post(format!("{base}/auth/register"))
-            .json(&register)
-            .send()
-            .await
-            .expect("register")
-            .json()
-            .await
-            .expect("tokens");
-        let token = tokens["access_token"].as_str().map(str::to_owned);
+        let token = Some(server.sign_up(&self.client, &email, PASSWORD).await);
         let (get, post) = (reqwest::Method::GET, reqwest::Method::POST);
         let health = request(get.clone(), format!("{base}/health"), None, None);
         let me = request(get, format!("{base}/users/me"), token.clone(), None);

@@ -74,6 +74,26 @@ impl ServerProcess {
             .unwrap_or(0)
     }
 
+    /// Signs a new user up; returns their access token.
+    pub async fn sign_up(&self, client: &reqwest::Client, email: &str, password: &str) -> String {
+        let body = serde_json::json!({"email": email, "password": password, "provider": "local"});
+        let tokens: serde_json::Value = client
+            .post(format!("{}/auth/register", self.address))
+            .json(&body)
+            .send()
+            .await
+            .expect("register")
+            .json()
+            .await
+            .expect("tokens");
+        tokens["access_token"].as_str().expect("token").to_owned()
+    }
+
+    /// The server's process id (for a profiler to attach to).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Resident memory now, in MiB.
     pub fn rss_mib(&self) -> f64 {
         self.status_kb("VmRSS:") as f64 / 1024.0

@@ -65,16 +65,9 @@ pub async fn soak(client: &Client, database_url: &str, stub: &str, total: Durati
     let base = server.address.clone();
     tokio::time::sleep(Duration::from_secs(1)).await;
     let idle = server.rss_mib();
-    let tokens: Value = client
-        .post(format!("{base}/auth/register"))
-        .json(&json!({"email": "soak@example.com", "password": "tundra-Velvet-93-orbit"}))
-        .send()
-        .await
-        .expect("register")
-        .json()
-        .await
-        .expect("tokens");
-    let token = tokens["access_token"].as_str().expect("token").to_owned();
+    let token = server
+        .sign_up(client, "soak@example.com", "tundra-Velvet-93-orbit")
+        .await;
     let me = get(format!("{base}/users/me"), token.clone());
     let history = get(format!("{base}/ai/history?limit=20"), token.clone());
     let prompt = json!({"prompt": "How do I keep running when it rains?"});

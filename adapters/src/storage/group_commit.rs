@@ -9,11 +9,16 @@
 //! gets its own row's answer (a duplicate id fails alone). Reads and
 //! retention pass through.
 //!
+//! The committer writes through a [`GroupWriter`]: on the SQL stores, one
+//! connection it keeps while rows keep coming, so a group costs its
+//! `INSERT` alone; after [`HOLD_IDLE`] without a row it gives the
+//! connection back (graceful shutdown's pool close waits for it).
+//!
 //! Traces: each caller's wait is a `history.append` span of its own
 //! request's trace; a commit is a `history.group_commit` span of a trace of
 //! its own, linked to every caller's span (follows-from).
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -27,9 +32,38 @@ pub const MAX_GROUP: usize = 256;
 /// Rows waiting for the committer at most; past it a caller waits to queue.
 const QUEUE: usize = 4096;
 
+/// How long the committer keeps its writer's connection without a row.
+pub const HOLD_IDLE: Duration = Duration::from_millis(250);
+
 type Ack = oneshot::Sender<Result<(), StoreError>>;
 /// A row, its caller's answer, and its caller's span (to link the commit to).
 type Queued = (Interaction, Ack, Span);
+
+/// How the committer writes a group: all rows or none.
+#[async_trait]
+pub trait GroupWriter: Send {
+    async fn write(&mut self, rows: &[Interaction]) -> Result<(), StoreError>;
+
+    /// Gives back what the writer holds (nothing is written meanwhile).
+    fn release(&mut self);
+}
+
+/// A store with a writer of its own for the committer.
+pub trait HoldsWriter {
+    fn group_writer(&self) -> Box<dyn GroupWriter>;
+}
+
+/// Writes each group through the store's `append_many`.
+struct ThroughStore(Arc<dyn InteractionRepository>);
+
+#[async_trait]
+impl GroupWriter for ThroughStore {
+    async fn write(&mut self, rows: &[Interaction]) -> Result<(), StoreError> {
+        self.0.append_many(rows).await
+    }
+
+    fn release(&mut self) {}
+}
 
 pub struct GroupCommit {
     inner: Arc<dyn InteractionRepository>,
@@ -37,31 +71,63 @@ pub struct GroupCommit {
 }
 
 impl GroupCommit {
-    /// The decorator, and its committer task on the current runtime.
+    /// The decorator, committing through `inner.append_many`, and its
+    /// committer task on the current runtime.
     pub fn new(inner: Arc<dyn InteractionRepository>) -> Self {
+        let writer = Box::new(ThroughStore(inner.clone()));
+        Self::with_writer(inner, writer)
+    }
+
+    /// The decorator, committing through `writer`.
+    pub fn with_writer(
+        inner: Arc<dyn InteractionRepository>,
+        writer: Box<dyn GroupWriter>,
+    ) -> Self {
         let (queue, rows) = mpsc::channel(QUEUE);
-        tokio::spawn(commit_groups(inner.clone(), rows));
+        tokio::spawn(commit_groups(inner.clone(), writer, rows));
         Self { inner, queue }
     }
 }
 
 /// Takes whatever waits (at least one row), commits it, answers each.
-async fn commit_groups(store: Arc<dyn InteractionRepository>, mut rows: mpsc::Receiver<Queued>) {
+async fn commit_groups(
+    store: Arc<dyn InteractionRepository>,
+    mut writer: Box<dyn GroupWriter>,
+    mut rows: mpsc::Receiver<Queued>,
+) {
     let mut group = Vec::with_capacity(MAX_GROUP);
-    while rows.recv_many(&mut group, MAX_GROUP).await > 0 {
+    loop {
+        // `recv_many` is cancel safe: a timeout loses no row.
+        let received =
+            match tokio::time::timeout(HOLD_IDLE, rows.recv_many(&mut group, MAX_GROUP)).await {
+                Ok(received) => received,
+                Err(_) => {
+                    writer.release();
+                    rows.recv_many(&mut group, MAX_GROUP).await
+                }
+            };
+        if received == 0 {
+            break;
+        }
         let span =
             tracing::debug_span!(parent: None, "history.group_commit", db.rows = group.len());
         for (_, _, caller) in &group {
             span.follows_from(caller);
         }
-        commit(store.as_ref(), &mut group).instrument(span).await;
+        commit(store.as_ref(), writer.as_mut(), &mut group)
+            .instrument(span)
+            .await;
     }
 }
 
-/// Commits `group` (emptied), answering each caller.
-async fn commit(store: &dyn InteractionRepository, group: &mut Vec<Queued>) {
+/// Commits `group` (emptied) through `writer`, answering each caller.
+async fn commit(
+    store: &dyn InteractionRepository,
+    writer: &mut dyn GroupWriter,
+    group: &mut Vec<Queued>,
+) {
     let batch: Vec<Interaction> = group.iter().map(|(row, _, _)| row.clone()).collect();
-    match store.append_many(&batch).await {
+    match writer.write(&batch).await {
         Ok(()) => {
             for (_, ack, _) in group.drain(..) {
                 // A caller that went away needs no answer.
@@ -123,84 +189,5 @@ impl InteractionRepository for GroupCommit {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::Mutex;
-
-    use tokio::sync::Notify;
-
-    use super::*;
-    use crate::storage::buffered_history::tests::row;
-
-    /// A store whose first commit waits for `release`, recording each
-    /// commit's size.
-    struct Slow {
-        release: Notify,
-        commits: Mutex<Vec<usize>>,
-    }
-
-    #[async_trait]
-    impl InteractionRepository for Slow {
-        async fn append(&self, _: &Interaction) -> Result<(), StoreError> {
-            self.append_many(&[]).await
-        }
-
-        async fn append_many(&self, rows: &[Interaction]) -> Result<(), StoreError> {
-            let first = self.commits.lock().expect("lock").is_empty();
-            if first {
-                self.release.notified().await;
-            }
-            self.commits.lock().expect("lock").push(rows.len());
-            Ok(())
-        }
-
-        async fn list_for_user(
-            &self,
-            _: UserId,
-            _: Option<Uuid>,
-            _: u32,
-        ) -> Result<Vec<Interaction>, StoreError> {
-            Ok(Vec::new())
-        }
-
-        async fn delete_expired(
-            &self,
-            _: DateTime<Utc>,
-            _: u32,
-        ) -> Result<Option<u64>, StoreError> {
-            Ok(Some(0))
-        }
-    }
-
-    #[tokio::test]
-    async fn rows_that_arrive_during_a_commit_go_together_in_the_next() {
-        let slow = Arc::new(Slow {
-            release: Notify::new(),
-            commits: Mutex::new(Vec::new()),
-        });
-        let group = Arc::new(GroupCommit::new(slow.clone()));
-        // The first row's commit starts and holds.
-        let first = tokio::spawn({
-            let group = group.clone();
-            async move { group.append(&row()).await }
-        });
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        assert!(!first.is_finished(), "held in its commit");
-        // Ten more arrive meanwhile.
-        let more: Vec<_> = (0..10)
-            .map(|_| {
-                let group = group.clone();
-                tokio::spawn(async move { group.append(&row()).await })
-            })
-            .collect();
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        slow.release.notify_one();
-        assert!(first.await.expect("task").is_ok());
-        for task in more {
-            assert!(
-                task.await.expect("task").is_ok(),
-                "each answered after its commit"
-            );
-        }
-        assert_eq!(*slow.commits.lock().expect("lock"), vec![1, 10]);
-    }
-}
+#[path = "group_commit_tests.rs"]
+mod tests;

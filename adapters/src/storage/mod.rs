@@ -4,6 +4,7 @@
 
 mod buffered_history;
 mod group_commit;
+mod pool_check;
 mod postgres;
 pub mod session_cache;
 mod sql;
@@ -100,6 +101,7 @@ impl Storage {
             + OAuthStateStore
             + PasswordResetStore
             + AppCodeStore
+            + group_commit::HoldsWriter
             + 'static,
     {
         let cached = Arc::new(session_cache::CachedSessions::new(
@@ -110,7 +112,10 @@ impl Storage {
         Storage {
             users: cached.clone(),
             refresh_tokens: cached,
-            interactions: Arc::new(GroupCommit::new(store.clone())),
+            interactions: Arc::new(GroupCommit::with_writer(
+                store.clone(),
+                store.group_writer(),
+            )),
             oauth_states: store.clone(),
             reset_tokens: store.clone(),
             app_codes: store,

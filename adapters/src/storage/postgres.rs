@@ -27,7 +27,7 @@ impl PostgresStore {
         max_connections: u32,
         acquire_timeout: Option<Duration>,
     ) -> Result<Self, sqlx::Error> {
-        let pool = PgPoolOptions::new()
+        let pool = super::pool_check::ping_when_idle(PgPoolOptions::new())
             .max_connections(max_connections.max(1))
             .acquire_timeout(acquire_timeout.unwrap_or(Duration::from_secs(5)))
             .connect(url)

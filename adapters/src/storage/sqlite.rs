@@ -38,7 +38,7 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
             .pragma("wal_autocheckpoint", "0");
-        let pool = SqlitePoolOptions::new()
+        let pool = super::pool_check::ping_when_idle(SqlitePoolOptions::new())
             .max_connections(max_connections.max(1))
             .acquire_timeout(acquire_timeout.unwrap_or(Duration::from_secs(10)))
             .connect_with(options)

@@ -71,26 +71,27 @@ pub(crate) fn usage_columns(i: &Interaction) -> [Option<i64>; 3] {
     }
 }
 
-/// Binds every column of an `Interaction`, in `INTERACTION_COLUMNS` order.
+/// Binds every column of an `Interaction`, in `INTERACTION_COLUMNS` order,
+/// with `$bind` (`push_bind` on a `QueryBuilder` row).
 macro_rules! bind_interaction {
-    ($query:expr, $i:expr) => {{
+    ($query:expr, $i:expr, $bind:ident) => {{
         let i = $i;
         let [prompt_tokens, completion_tokens, total_tokens] =
             $crate::storage::sql::usage_columns(i);
         $query
-            .bind(i.id)
-            .bind(i.user_id)
-            .bind(i.kind.as_str())
-            .bind(&i.model)
-            .bind(&i.prompt)
-            .bind(i.response.as_deref())
-            .bind(i.status.as_str())
-            .bind(i.error_code.as_deref())
-            .bind(i64::try_from(i.latency_ms).unwrap_or(i64::MAX))
-            .bind(prompt_tokens)
-            .bind(completion_tokens)
-            .bind(total_tokens)
-            .bind(i.created_at)
+            .$bind(i.id)
+            .$bind(i.user_id)
+            .$bind(i.kind.as_str())
+            .$bind(&i.model)
+            .$bind(&i.prompt)
+            .$bind(i.response.as_deref())
+            .$bind(i.status.as_str())
+            .$bind(i.error_code.as_deref())
+            .$bind(i64::try_from(i.latency_ms).unwrap_or(i64::MAX))
+            .$bind(prompt_tokens)
+            .$bind(completion_tokens)
+            .$bind(total_tokens)
+            .$bind(i.created_at)
     }};
 }
 
@@ -104,44 +105,84 @@ pub(crate) const DELETE_EXPIRED: &str = "DELETE FROM interactions WHERE id IN \
 /// `InteractionRepository` on `$store`, whose `begin_retention()` opens a
 /// batch's transaction (`None`: another instance holds the retention lock).
 macro_rules! impl_interaction_repository {
-    ($store:ty) => {
+    ($store:ty, $db:ty) => {
         const _: () = {
             use async_trait::async_trait;
             use nextarget_ports::{Interaction, InteractionRepository, StoreError, UserId};
             use uuid::Uuid;
 
+            use $crate::storage::group_commit::{GroupWriter, HoldsWriter};
             use $crate::storage::sql::{bind_interaction, store_error, InteractionRow, INTERACTION_COLUMNS};
+
+            /// `rows` in one statement on `executor`: one round trip, all
+            /// rows or none without a transaction around it.
+            async fn insert_rows<'e, E>(executor: E, rows: &[Interaction]) -> Result<(), StoreError>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                if rows.is_empty() {
+                    return Ok(());
+                }
+                let mut insert = sqlx::QueryBuilder::<$db>::new(format!(
+                    "INSERT INTO interactions ({INTERACTION_COLUMNS}) "
+                ));
+                insert.push_values(rows, |mut row, i| {
+                    bind_interaction!(row, i, push_bind);
+                });
+                insert
+                    .build()
+                    .execute(executor)
+                    .await
+                    .map_err(|e| store_error(e, "interaction"))?;
+                Ok(())
+            }
+
+            /// The group committer's writer: one pooled connection kept
+            /// between groups, so a group costs its `INSERT` alone (no
+            /// hand-out from the pool, no ping when it goes back). A failed
+            /// write lets the connection go (the pool tests it and drops
+            /// it when broken); the next write takes a fresh one.
+            struct HeldConnection {
+                pool: sqlx::Pool<$db>,
+                conn: Option<sqlx::pool::PoolConnection<$db>>,
+            }
+
+            #[async_trait]
+            impl GroupWriter for HeldConnection {
+                async fn write(&mut self, rows: &[Interaction]) -> Result<(), StoreError> {
+                    let mut conn = match self.conn.take() {
+                        Some(conn) => conn,
+                        None => self.pool.acquire().await.map_err(|e| store_error(e, "interaction"))?,
+                    };
+                    insert_rows(&mut *conn, rows).await?;
+                    self.conn = Some(conn);
+                    Ok(())
+                }
+
+                fn release(&mut self) {
+                    self.conn = None;
+                }
+            }
+
+            impl HoldsWriter for $store {
+                fn group_writer(&self) -> Box<dyn GroupWriter> {
+                    Box::new(HeldConnection {
+                        pool: self.pool().clone(),
+                        conn: None,
+                    })
+                }
+            }
 
             #[async_trait]
             impl InteractionRepository for $store {
                 #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "interactions.append"))]
                 async fn append(&self, i: &Interaction) -> Result<(), StoreError> {
-                    let sql = format!(
-                        "INSERT INTO interactions ({INTERACTION_COLUMNS}) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-                    );
-                    bind_interaction!(sqlx::query(sqlx::AssertSqlSafe(sql)), i)
-                        .execute(self.pool())
-                        .await
-                        .map_err(|e| store_error(e, "interaction"))?;
-                    Ok(())
+                    insert_rows(self.pool(), std::slice::from_ref(i)).await
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "interactions.append_many", db.rows = rows.len()))]
                 async fn append_many(&self, rows: &[Interaction]) -> Result<(), StoreError> {
-                    let err = |e| store_error(e, "interaction");
-                    let sql = format!(
-                        "INSERT INTO interactions ({INTERACTION_COLUMNS}) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-                    );
-                    let mut tx = self.pool().begin().await.map_err(err)?;
-                    for i in rows {
-                        bind_interaction!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), i)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(err)?;
-                    }
-                    tx.commit().await.map_err(err)
+                    insert_rows(self.pool(), rows).await
                 }
 
                 #[tracing::instrument(level = "debug", skip_all, fields(db.store = stringify!($store), db.operation = "interactions.list"))]

@@ -30,7 +30,7 @@ pub(crate) use users::{impl_user_repository, LiveSessionRow, UserRow};
 macro_rules! impl_sql_ports {
     ($store:ty, $db:ty) => {
         $crate::storage::sql::impl_user_repository!($store, $db);
-        $crate::storage::sql::impl_interaction_repository!($store);
+        $crate::storage::sql::impl_interaction_repository!($store, $db);
         $crate::storage::sql::impl_oauth_state_store!($store);
         $crate::storage::sql::impl_refresh_token_store!($store, $db);
         $crate::storage::sql::impl_password_reset_store!($store);
