@@ -11,7 +11,7 @@ type Window = (Instant, Instant);
 
 /// The most failures the SIGTERM window may show (see
 /// [`Figures::assert_bounded`]).
-const DRAIN_RACE: usize = 2;
+const DRAIN_RACE: usize = 4;
 
 #[derive(Default, Debug)]
 struct Tally {
@@ -114,9 +114,10 @@ impl Figures {
     /// per worker (the requests in flight on the killed instance, which
     /// nginx cannot replay: a POST already sent may have been applied);
     /// inside the SIGTERM window at most [`DRAIN_RACE`]: the instance
-    /// drains, and only a connection nginx opened in the instant the
-    /// listener closed (accepted by the kernel, never by the server) can be
-    /// reset under its request. Runs here show none.
+    /// drains, and only a connection nginx sent a request on in the instant
+    /// the listener closed (one accepted by the kernel, never by the
+    /// server, or an idle kept-alive one closed then) can be reset under
+    /// its request. Runs here show 0 or 1.
     pub fn assert_bounded(&self, workers: usize) {
         assert_eq!(
             self.outside.failed(),
