@@ -116,13 +116,7 @@ impl Instance {
     /// Sends SIGTERM; the process then drains and exits on its own
     /// ([`Instance::wait_exit`]).
     pub fn terminate(&self) {
-        let child = self.child.as_ref().expect("a running instance");
-        let pid = i32::try_from(child.id().expect("pid")).expect("pid fits");
-        // SAFETY: kill takes plain integers, no memory; the pid is our own
-        // child's, not yet waited for, so it cannot name another process.
-        #[allow(unsafe_code)]
-        let sent = unsafe { libc::kill(pid, libc::SIGTERM) };
-        assert_eq!(sent, 0, "SIGTERM to {}", self.name);
+        crate::real_binary::sigterm(self.child.as_ref().expect("a running instance"));
     }
 
     /// Waits for the process to exit after SIGTERM; panics unless it exits 0

@@ -16,6 +16,8 @@ use serde_json::{json, Value};
 use tokio::time::Instant;
 use uuid::Uuid;
 
+use crate::real_binary::answered_id;
+
 pub const PASSWORD: &str = "tundra-Velvet-93-orbit";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -193,19 +195,6 @@ async fn complete(
         }
         None => (status, true),
     }
-}
-
-/// The history id of a 200 answer: the JSON `id`, or the `done` event's
-/// (`None` for a stream cut before its end).
-fn answered_id(text: &str, streamed: bool) -> Option<Uuid> {
-    let body: Value = if streamed {
-        let done = text.split("event: done").nth(1)?;
-        let data = done.lines().find_map(|l| l.strip_prefix("data: "))?;
-        serde_json::from_str(data).ok()?
-    } else {
-        serde_json::from_str(text).ok()?
-    };
-    body["id"].as_str()?.parse().ok()
 }
 
 async fn history(client: &reqwest::Client, base: &str, session: &Session) -> (u16, bool) {

@@ -23,6 +23,8 @@ mod checks;
 mod drain;
 mod instance;
 mod load;
+#[path = "../common/real_binary.rs"]
+mod real_binary;
 mod report;
 
 use std::{

@@ -24,6 +24,7 @@ mod db;
 #[path = "../../adapters/tests/common/eml.rs"]
 pub mod eml;
 mod problem;
+pub mod real_binary;
 #[path = "../../adapters/tests/common/refusing.rs"]
 pub mod refusing;
 

@@ -20,6 +20,8 @@ use tokio::{
     process::{Child, Command},
 };
 use uuid::Uuid;
+
+use crate::common::real_binary::{self, sigterm};
 use wiremock::MockServer;
 
 const UPSTREAM_DELAY: Duration = Duration::from_millis(300);
@@ -76,20 +78,12 @@ async fn start_server(
     (child, address)
 }
 
-/// The history id of a 200 answer: the JSON `id`, or the `done` event's.
+/// The history id of a 200 answer (see `real_binary::answered_id`).
 async fn answered_id(resp: reqwest::Response, streamed: bool) -> Option<Uuid> {
     if resp.status() != 200 {
         return None;
     }
-    let text = resp.text().await.ok()?;
-    let body: Value = if streamed {
-        let done = text.split("event: done").nth(1)?;
-        let data = done.lines().find_map(|l| l.strip_prefix("data: "))?;
-        serde_json::from_str(data).ok()?
-    } else {
-        serde_json::from_str(&text).ok()?
-    };
-    body["id"].as_str()?.parse().ok()
+    real_binary::answered_id(&resp.text().await.ok()?, streamed)
 }
 
 /// One client: completions one after another until the server is gone.
@@ -210,15 +204,6 @@ async fn sigterm_mid_load_drains_requests_and_loses_no_history() {
         missing.len(),
         ids.len()
     );
-}
-
-fn sigterm(child: &Child) {
-    let pid = i32::try_from(child.id().expect("pid")).expect("pid fits");
-    // SAFETY: kill takes plain integers, no memory; the pid is our own
-    // child's, not yet waited for, so it cannot name another process.
-    #[allow(unsafe_code)]
-    let sent = unsafe { libc::kill(pid, libc::SIGTERM) };
-    assert_eq!(sent, 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

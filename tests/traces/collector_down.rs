@@ -17,15 +17,9 @@ use tokio::{
 use uuid::Uuid;
 
 use crate::{
-    common::{test_database, Backend},
+    common::{real_binary::sigterm, refusing::Refusing, test_database, Backend},
     mistral::mistral,
 };
-
-/// A port that was free a moment ago: nothing listens there.
-fn closed_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("address").port()
-}
 
 #[tokio::test]
 async fn with_the_collector_down_requests_are_unaffected_and_logs_carry_the_trace_id() {
@@ -34,7 +28,7 @@ async fn with_the_collector_down_requests_are_unaffected_and_logs_carry_the_trac
     };
     let upstream = mistral().await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let collector = format!("http://127.0.0.1:{}", closed_port());
+    let collector = Refusing::new();
     let mut child = Command::new(env!("CARGO_BIN_EXE_nextarget"))
         .env_clear()
         .env("NEXTARGET_ENV", "test")
@@ -45,7 +39,7 @@ async fn with_the_collector_down_requests_are_unaffected_and_logs_carry_the_trac
         .env("NEXTARGET__LLM__BASE_URL", upstream.uri())
         .env("NEXTARGET__LLM__API_KEY", "test-key")
         .env("NEXTARGET__RATE_LIMIT__AI_REQUESTS_PER_MINUTE", "1000000")
-        .env("NEXTARGET__TELEMETRY__OTLP_ENDPOINT", &collector)
+        .env("NEXTARGET__TELEMETRY__OTLP_ENDPOINT", collector.url("http"))
         .current_dir(dir.path())
         .stdout(Stdio::piped())
         .kill_on_drop(true)
@@ -119,13 +113,8 @@ async fn with_the_collector_down_requests_are_unaffected_and_logs_carry_the_trac
     assert_eq!(entry["spans"][0]["trace_id"], trace_id.as_str(), "{logged}");
 
     // Stopping flushes within its bound, collector or not.
-    let pid = i32::try_from(child.id().expect("pid")).expect("pid fits");
     let stopping = Instant::now();
-    // SAFETY: kill takes plain integers, no memory; the pid is our own
-    // child's, not yet waited for, so it cannot name another process.
-    #[allow(unsafe_code)]
-    let sent = unsafe { libc::kill(pid, libc::SIGTERM) };
-    assert_eq!(sent, 0);
+    sigterm(&child);
     let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
         .await
         .expect("stops within 30 s")

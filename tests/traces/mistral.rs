@@ -1,22 +1,13 @@
-//! Mistral, played by wiremock: one short whole completion.
+//! Mistral, played by wiremock (the canned answers of `tests/common`), and
+//! the `traceparent` each call carried.
 
-use serde_json::json;
-use wiremock::{
-    matchers::{method, path},
-    Mock, MockServer, ResponseTemplate,
-};
+use std::time::Duration;
+
+use wiremock::MockServer;
 
 pub async fn mistral() -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/chat/completions"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "model": "mistral-small-latest",
-            "choices": [{"message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}
-        })))
-        .mount(&server)
-        .await;
+    crate::common::canned_mistral::mount(&server, Duration::ZERO).await;
     server
 }
 
