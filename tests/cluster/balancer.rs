@@ -5,7 +5,9 @@
 
 use std::{path::Path, process::Stdio, time::Duration};
 
-use tokio::{process::Child, process::Command, time::Instant};
+use tokio::{process::Child, process::Command};
+
+use crate::instance::wait_ready;
 
 pub struct Balancer {
     pub port: u16,
@@ -76,7 +78,7 @@ impl Balancer {
             dir.path().display(),
             dir.path().display()
         );
-        let child = Command::new(nginx)
+        let mut child = Command::new(nginx)
             .arg("-p")
             .arg(dir.path())
             .arg("-c")
@@ -88,30 +90,17 @@ impl Balancer {
             .kill_on_drop(true)
             .spawn()
             .expect("nginx starts");
-        let balancer = Self {
+        let url = format!("http://127.0.0.1:{port}");
+        wait_ready("nginx", &mut child, &url, Duration::from_secs(20)).await;
+        Self {
             port,
             _child: child,
             _dir: dir,
-        };
-        balancer.wait_serving().await;
-        balancer
+        }
     }
 
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
-    }
-
-    async fn wait_serving(&self) {
-        let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let ready = client.get(format!("{}/ready", self.url())).send().await;
-            if matches!(&ready, Ok(r) if r.status() == 200) {
-                return;
-            }
-            assert!(Instant::now() < deadline, "nginx not serving within 20 s");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
     }
 
     /// nginx's error log (upstream failures it saw), for the report.

@@ -83,28 +83,14 @@ impl Instance {
             let mut lines = BufReader::new(stdout).lines();
             while let Ok(Some(_)) = lines.next_line().await {}
         });
+        wait_ready(
+            &format!("instance {}", self.name),
+            &mut child,
+            &self.url(),
+            Duration::from_secs(60),
+        )
+        .await;
         self.child = Some(child);
-        self.wait_ready().await;
-    }
-
-    async fn wait_ready(&mut self) {
-        let client = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let ready = client.get(format!("{}/ready", self.url())).send().await;
-            if matches!(&ready, Ok(r) if r.status() == 200) {
-                return;
-            }
-            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
-                panic!("instance {} exited while starting: {status}", self.name);
-            }
-            assert!(
-                Instant::now() < deadline,
-                "instance {} not ready within 60 s",
-                self.name
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
     }
 
     /// SIGKILL, and wait for the process to be gone.
@@ -141,4 +127,25 @@ pub fn free_port() -> u16 {
         .and_then(|listener| listener.local_addr())
         .expect("a free port")
         .port()
+}
+
+/// Polls `{base}/ready` until it answers 200; panics if `child` (called
+/// `what`) exits first or `limit` passes.
+pub async fn wait_ready(what: &str, child: &mut Child, base: &str, limit: Duration) {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + limit;
+    loop {
+        let ready = client.get(format!("{base}/ready")).send().await;
+        if matches!(&ready, Ok(r) if r.status() == 200) {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited while starting: {status}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what} not ready within {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
